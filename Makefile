@@ -1,0 +1,54 @@
+# aq-is-conflict: `make` sets up .venv from the lock file and builds build/; `make test` tests.
+# Each stage is a target on real files, so an unchanged input rebuilds nothing and a changed
+# coding sheet rebuilds only its own coded file and what follows it.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := all
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+RUN := $(PY) -m pipeline
+W := build/work
+
+SOURCES := $(basename $(notdir $(wildcard annotations/sources/*.yaml)))
+ALL_SOURCES := $(shell sed -n 's/^  - source_id: *//p' raw/sources.yaml)
+CODE := $(wildcard pipeline/*.py) pipeline/conventions.yaml
+INGESTED := $(ALL_SOURCES:%=$(W)/ingest/%.json)
+CODED := $(SOURCES:%=$(W)/coded/%.json)
+
+.PHONY: all help venv test clean
+all: build/datapackage.json ## set up .venv and build the validated package in build/
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+
+venv: $(VENV)/.installed ## create .venv with the exact versions of requirements.lock
+$(VENV)/.installed: requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	touch $@
+
+$(W)/ingest/%.json: raw/sources.yaml annotations/boilerplate.yaml $(wildcard raw/*.txt) $(CODE) | venv
+	$(RUN) ingest $*
+
+$(W)/coded/%.json: annotations/sources/%.yaml annotations/actors.yaml $(W)/ingest/%.json schemas/fields.yaml schemas/tables.yaml $(CODE) | venv
+	$(RUN) code $*
+
+$(W)/linked.json: $(CODED) $(INGESTED) annotations/actors.yaml raw/sources.yaml $(CODE)
+	$(RUN) link
+
+$(W)/package/datapackage.json: $(W)/linked.json schemas/fields.yaml schemas/tables.yaml pyproject.toml
+	$(RUN) package
+
+$(W)/quality.json: $(W)/package/datapackage.json
+	$(RUN) validate
+
+# the package reaches build/ only after validation passed
+build/datapackage.json: $(W)/quality.json
+	$(RUN) promote
+
+test: all ## build, then run the test suite
+	$(VENV)/bin/pytest
+
+clean: ## remove build/ (keeps .venv)
+	rm -rf build

@@ -1,0 +1,161 @@
+"""Stage 1, ingest: check each raw file against the manifest, decode it strictly, and split it
+into sections, lines and sentences with character offsets, marking boilerplate.
+
+Offsets are Python string indexes into the decoded text, exactly as stored in raw/: a file
+with a byte-order mark or CR line ends is rejected rather than normalized, because
+normalizing would shift every offset."""
+import re
+from pathlib import Path
+
+from .files import ROOT, PipelineError, read_yaml, rel, sha256_file, write_json, WORK
+
+MANIFEST = ROOT / "raw" / "sources.yaml"
+BOILERPLATE = ROOT / "annotations" / "boilerplate.yaml"
+MANIFEST_KEYS = {"source_id", "file", "sha256", "title", "author", "publisher", "source_type", "published",
+                 "published_note", "url", "license", "reliability", "reliability_reason", "heading_style", "headings"}
+REQUIRED_KEYS = MANIFEST_KEYS - {"published_note", "heading_style", "headings", "url"}
+WIKI_HEADING = re.compile(r"^(=+)\s*(.*?)\s*\1\s*$")
+ABBREVIATIONS = {"U.S", "U.K", "U.N", "p", "pp", "Mr", "Mrs", "Dr", "St", "Gen", "Jr", "vs", "e.g", "i.e", "No"}
+SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
+
+
+def load_manifest():
+    """The manifest's entries, checked for keys and for file paths that stay inside raw/."""
+    data = read_yaml(MANIFEST)
+    entries = data.get("sources") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise PipelineError(rel(MANIFEST), 1, "no `sources:` list", "start the file with `sources:` and one entry per document")
+    seen = set()
+    for entry in entries:
+        line = getattr(entry, "line", 0)
+        unknown = set(entry) - MANIFEST_KEYS
+        if unknown:
+            raise PipelineError(rel(MANIFEST), line, f"unknown key(s) {sorted(unknown)}", f"use only {sorted(MANIFEST_KEYS)}")
+        missing = REQUIRED_KEYS - set(entry)
+        if missing:
+            raise PipelineError(rel(MANIFEST), line, f"missing key(s) {sorted(missing)}", "add them to the entry")
+        if entry["source_id"] in seen:
+            raise PipelineError(rel(MANIFEST), line, f"source_id {entry['source_id']!r} is listed twice", "give each document its own source_id")
+        seen.add(entry["source_id"])
+        raw_path(entry)
+    return entries
+
+
+def raw_path(entry):
+    """The file's path, refused unless it is a plain file name inside raw/ (no ../, no absolute path, no link out)."""
+    raw_dir = (ROOT / "raw").resolve()
+    name = str(entry["file"])
+    path = (ROOT / "raw" / name)
+    if Path(name).is_absolute() or ".." in Path(name).parts or path.resolve().parent != raw_dir or path.is_symlink():
+        raise PipelineError(rel(MANIFEST), entry.line, f"file {name!r} is not a plain file inside raw/",
+                            "copy the document into raw/ and give its bare file name")
+    return path
+
+
+def manifest_entry(source_id):
+    for entry in load_manifest():
+        if entry["source_id"] == source_id:
+            return entry
+    raise PipelineError(rel(MANIFEST), 0, f"no source {source_id!r}", "add an entry for it or rename the coding sheet")
+
+
+def read_raw(entry):
+    """The decoded text of a raw file, after the sha256, UTF-8, BOM and line-end checks."""
+    path = raw_path(entry)
+    if not path.is_file():
+        raise PipelineError(rel(path), 0, "the raw file is missing", "restore it from the source (raw/ is never edited)")
+    actual = sha256_file(path)
+    if actual != entry["sha256"]:
+        raise PipelineError(rel(path), 0, f"sha256 is {actual}, the manifest says {entry['sha256']}",
+                            "restore the original file; if the source really changed, add it as a new version with its own entry")
+    data = path.read_bytes()
+    if not data:
+        raise PipelineError(rel(path), 0, "the raw file is empty", "restore the document's text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise PipelineError(rel(path), line, f"not valid UTF-8 at byte {e.start}", "save the document as UTF-8")
+    if text.startswith("\ufeff"):
+        raise PipelineError(rel(path), 1, "the file starts with a byte-order mark", "save it as UTF-8 without BOM (offsets would shift)")
+    if "\r" in text:
+        line = text[:text.index("\r")].count("\n") + 1
+        raise PipelineError(rel(path), line, "CR line ends", "save it with LF line ends (offsets would shift)")
+    return text
+
+
+def boilerplate_rules():
+    data = read_yaml(BOILERPLATE)
+    rules = []
+    for rule in data["rules"]:
+        try:
+            rules.append((re.compile(rule["pattern"]), rule["reason"]))
+        except re.error as e:
+            raise PipelineError(rel(BOILERPLATE), rule.line, f"bad pattern: {e}", "fix the regular expression")
+    return rules
+
+
+def split_sentences(text, start, end):
+    """(start, end) of each sentence of text[start:end], ending at ., ! or ? before a capital."""
+    spans, begin = [], start
+    for m in SENTENCE_END.finditer(text, start, end):
+        word = re.search(r"(\S+)$", text[begin:m.start()])
+        if word and word.group(1).lstrip("(") in ABBREVIATIONS:
+            continue
+        stop = m.end() - len(m.group()) + len(m.group().rstrip())
+        spans.append((begin, stop))
+        begin = m.end()
+    if text[begin:end].strip():
+        spans.append((begin, end))
+    return spans
+
+
+def segment(text, entry, rules):
+    """Lines with their section path and boilerplate reason, and sentences within lines."""
+    headings = set(entry.get("headings") or [])
+    wiki = entry.get("heading_style") == "wiki"
+    stack, lines, sentences = [], [], []
+    stripped_counts = {}
+    for raw_line in text.split("\n"):
+        key = raw_line.strip()
+        stripped_counts[key] = stripped_counts.get(key, 0) + 1
+    offset = 0
+    for raw_line in text.split("\n"):
+        start, end = offset, offset + len(raw_line)
+        offset = end + 1
+        content = raw_line.strip()
+        if not content:
+            continue
+        m = WIKI_HEADING.match(content) if wiki else None
+        level = len(m.group(1)) if m else (2 if content in headings else 0)
+        if level:
+            title = m.group(2) if m else content
+            stack = [s for s in stack if s[0] < level] + [(level, title)]
+            lines.append({"start": start, "end": end, "heading": True, "section": _path(stack), "boilerplate": "heading"})
+            continue
+        section = _path(stack)
+        reason = next((r for p, r in rules if p.fullmatch(content)), "")
+        if not reason and stripped_counts[content] > 1:
+            reason = "repeated line (caption)"
+        if not reason and stack and stack[-1][1].lower() == "see also":
+            reason = "see also list"
+        lead = len(raw_line) - len(raw_line.lstrip())
+        lines.append({"start": start + lead, "end": end - (len(raw_line) - len(raw_line.rstrip())),
+                      "heading": False, "section": section, "boilerplate": reason})
+        for s, e in split_sentences(text, start + lead, lines[-1]["end"]):
+            sentences.append({"start": s, "end": e, "section": section, "boilerplate": reason})
+    return lines, sentences
+
+
+def _path(stack):
+    """Heading path below the document title (level 1 is the title itself)."""
+    return " > ".join(title for level, title in stack if level > 1)
+
+
+def ingest(source_id):
+    entry = manifest_entry(source_id)
+    text = read_raw(entry)
+    lines, sentences = segment(text, entry, boilerplate_rules())
+    write_json(WORK / "ingest" / f"{source_id}.json", {
+        "source_id": source_id, "file": entry["file"], "sha256": entry["sha256"], "chars": len(text),
+        "text": text, "lines": lines, "sentences": sentences})

@@ -1,0 +1,276 @@
+"""Stage 3, link: merge the coded sheets into the contract's tables. One real-world record
+told by several sources (the same id in several sheets) becomes one row with several evidence
+rows; disagreements between sources are kept for the quality report; source counts,
+independence (copied passages count once) and confidence are computed here."""
+import datetime
+import re
+
+from . import actors, schemas
+from .code import KEYS, SHEETS
+from .conventions import CONVENTIONS
+from .files import WORK, PipelineError, read_json, rel, write_json
+from .ingest import load_manifest
+from .normalize import parse_date
+
+GROUP_PREFIXES = ("date", "valid", "count")
+WORD = re.compile(r"\w+")
+
+
+def shingles(text, k):
+    words = WORD.findall(text.lower())
+    return {tuple(words[i:i + k]) for i in range(max(len(words) - k + 1, 0))}
+
+
+class Corpus:
+    """The ingested documents, with the passage (line) around any offset and its shingles."""
+
+    def __init__(self, source_ids):
+        self.docs = {s: read_json(WORK / "ingest" / f"{s}.json") for s in source_ids}
+        self.k = CONVENTIONS["independence"]["shingle_words"]
+        self.doc_shingles = {s: shingles(d["text"], self.k) for s, d in self.docs.items()}
+
+    def passage(self, source_id, pos):
+        for ln in self.docs[source_id]["lines"]:
+            if ln["start"] <= pos < ln["end"]:
+                return self.docs[source_id]["text"][ln["start"]:ln["end"]]
+        return ""
+
+    def copied(self, ev_a, ev_b):
+        """True when the passages behind two quotes share most of their word shingles."""
+        a = shingles(self.passage(ev_a["source_id"], ev_a["char_start"]), self.k)
+        b = shingles(self.passage(ev_b["source_id"], ev_b["char_start"]), self.k)
+        if not a or not b:
+            return False
+        return len(a & b) / min(len(a), len(b)) >= CONVENTIONS["independence"]["shared_fraction"]
+
+    def shared_passages(self):
+        """Lines of one source whose shingles mostly occur in another source: copied text."""
+        out = []
+        for s, doc in self.docs.items():
+            for ln in doc["lines"]:
+                sh = shingles(doc["text"][ln["start"]:ln["end"]], self.k)
+                for other, other_sh in self.doc_shingles.items():
+                    if other != s and sh and len(sh & other_sh) / len(sh) >= CONVENTIONS["independence"]["shared_fraction"]:
+                        out.append({"source_id": s, "char_start": ln["start"], "char_end": ln["end"], "also_in": other,
+                                    "shared_fraction": round(len(sh & other_sh) / len(sh), 3)})
+        return out
+
+
+def independent_count(evidence, corpus):
+    """Distinct sources after joining sources whose evidence passages were copied one from another."""
+    parent = {e["source_id"]: e["source_id"] for e in evidence}
+
+    def root(s):
+        while parent[s] != s:
+            s = parent[s]
+        return s
+    for i, a in enumerate(evidence):
+        for b in evidence[i + 1:]:
+            if a["source_id"] != b["source_id"] and corpus.copied(a, b):
+                parent[root(a["source_id"])] = root(b["source_id"])
+    return len({root(s) for s in parent})
+
+
+def confidence(grades, independent, disagreement, claimed):
+    """The documented rule (pipeline/conventions.yaml, `confidence`)."""
+    rule = CONVENTIONS["confidence"]
+    if all(g in rule["low_grades"] for g in grades):
+        return "low"
+    strong = any(g in rule["high_alone_grades"] for g in grades) or (
+        any(g in rule["high_with_corroboration_grades"] for g in grades) and independent >= 2)
+    if strong and not disagreement and not claimed:
+        return "high"
+    return "medium"
+
+
+def _empty(value):
+    return value in (None, "", "unknown")
+
+
+def merge(rows, grade_rank):
+    """One row from the same record told by several sources: the best-graded source's values,
+    filled from the others where it is silent; returns (row, disagreements)."""
+    rows = sorted(rows, key=lambda r: grade_rank[r["source_id"]])
+    merged, disagreements = dict(rows[0]), []
+    fields = [k for k in rows[0] if k not in ("evidence", "line", "source_id", "sheet")]
+    for prefix in GROUP_PREFIXES:
+        if f"{prefix}_text" not in merged:
+            continue
+        stated = [r for r in rows if r[f"{prefix}_text"]]
+        if not stated:
+            continue
+        lows = [_bound(r, prefix, "low") for r in stated]
+        highs = [_bound(r, prefix, "high") for r in stated]
+        # the narrowest wording wins (October 2004 over 2004); it must overlap every other one
+        narrowest = min(stated, key=lambda r: (_span(r, prefix), grade_rank[r["source_id"]]))
+        merged.update({k: v for k, v in narrowest.items() if k.startswith(prefix + "_")})
+        if prefix == "date" and "ongoing" in merged:
+            merged["ongoing"] = any(r["ongoing"] for r in rows)
+        if max(lows) > min(highs):
+            disagreements.append({"field": prefix, "values": {r["source_id"]: r[f"{prefix}_text"] for r in stated}})
+    for k in fields:
+        if any(k.startswith(p + "_") for p in GROUP_PREFIXES) or k == "ongoing":
+            continue
+        stated = {r["source_id"]: r[k] for r in rows if not _empty(r[k])}
+        if stated and _empty(merged[k]):
+            merged[k] = next(iter(stated.values()))
+        if len(set(map(str, stated.values()))) > 1 and k not in ("title", "summary"):
+            disagreements.append({"field": k, "values": stated})
+    return merged, disagreements
+
+
+def _bound(row, prefix, side):
+    """A comparable lower or upper bound of a date or count group ("" or a large value when open)."""
+    if prefix == "count":
+        value = row["count_low"] if side == "low" else row["count_high"]
+        return value if value is not None else (0 if side == "low" else 10**12)
+    value = row[f"{prefix}_start"] if side == "low" else row[f"{prefix}_end"]
+    return value or ("0000-00-00" if side == "low" else "9999-99-99")
+
+
+def _span(row, prefix):
+    if prefix == "count":
+        return (row["count_high"] if row["count_high"] is not None else 10**12) - row["count_low"]
+    if not row[f"{prefix}_start"] or not row[f"{prefix}_end"]:
+        return 10**9
+    return (datetime.date.fromisoformat(row[f"{prefix}_end"]) - datetime.date.fromisoformat(row[f"{prefix}_start"])).days
+
+
+def link():
+    manifest = load_manifest()
+    source_ids = [e["source_id"] for e in manifest]
+    grades = {e["source_id"]: e["reliability"] for e in manifest}
+    grade_rank = {s: ("ABCDEF".index(grades[s]), i) for i, s in enumerate(source_ids)}
+    coded = [read_json(WORK / "coded" / f"{s}.json") for s in source_ids if (SHEETS / f"{s}.yaml").exists()]
+    corpus = Corpus(source_ids)
+
+    # group rows by id across sheets
+    grouped, table_of, event_actors = {}, {}, set()
+    for sheet in coded:
+        for table in KEYS:
+            for row in sheet["records"][table]:
+                row = {**row, "source_id": sheet["source_id"], "sheet": rel(SHEETS / f"{sheet['source_id']}.yaml")}
+                if table_of.setdefault(row["id"], table) != table:
+                    raise PipelineError(row["sheet"], row["line"], f"id {row['id']!r} is used for both {table_of[row['id']]} and {table}",
+                                        "give records of different tables different ids")
+                grouped.setdefault(row["id"], []).append(row)
+        event_actors |= {(ea["event_id"], ea["actor_id"], ea["role"]) for ea in sheet["event_actors"]}
+
+    tables = {t: [] for t in schemas.table_names()}
+    evidence, disagreements = [], []
+    for record_id, rows in grouped.items():
+        table = table_of[record_id]
+        row, disagree = merge(rows, grade_rank)
+        ev = [e for r in rows for e in r["evidence"]]
+        independent = independent_count(ev, corpus)
+        supporting = sorted({e["source_id"] for e in ev})
+        row["confidence"] = confidence([grades[s] for s in supporting], independent, bool(disagree), bool(row.get("claimed_by")))
+        if table == "events":
+            row["source_count"], row["independent_source_count"] = len(supporting), independent
+            row["event_category"] = CONVENTIONS["event_categories"][row["event_type"]]
+        if disagree:
+            disagreements.append({"table": table, "record_id": record_id, "sources": supporting, "disagreements": disagree})
+        row[schemas.table_schema(table)["primaryKey"][0]] = record_id
+        row["_where"] = (rows[0]["sheet"], rows[0]["line"])
+        tables[table].append(row)
+        evidence += _evidence_rows(table, record_id, ev)
+
+    _check_references(tables, event_actors)
+    tables["event_actors"] = [dict(zip(("event_id", "actor_id", "role"), ea)) for ea in sorted(event_actors)]
+    _add_deaths(tables)
+    tables["sources"] = [_source_row(e, corpus) for e in manifest]
+    actor_rows, alias_rows, actor_evidence = _actors(corpus, source_ids, tables, evidence)
+    tables["actors"], tables["actor_aliases"] = actor_rows, alias_rows
+    tables["evidence"] = sorted(evidence + actor_evidence, key=lambda e: e["evidence_id"])
+    for table, rows in tables.items():
+        cols = schemas.columns(table)
+        tables[table] = sorted(({c: r.get(c) for c in cols} for r in rows), key=lambda r: [str(r[k]) for k in schemas.table_schema(table)["primaryKey"]])
+    write_json(WORK / "linked.json", {"tables": tables, "disagreements": disagreements,
+                                     "shared_passages": corpus.shared_passages()})
+
+
+def _evidence_rows(table, record_id, ev):
+    out, numbers = [], {}
+    for e in sorted(ev, key=lambda e: (e["source_id"], e["char_start"])):
+        n = numbers[e["source_id"]] = numbers.get(e["source_id"], 0) + 1
+        out.append({"evidence_id": f"{record_id}--{e['source_id']}-{n}", "record_table": table, "record_id": record_id, **e})
+    return out
+
+
+def _check_references(tables, event_actors):
+    """Dangling references are sheet errors, reported at the sheet line that makes them."""
+    ids = {t: {r[schemas.table_schema(t)["primaryKey"][0]] for r in tables[t]} for t in ("events", "pledges")}
+    for table, column, target in (("casualties", "event_id", "events"), ("pledges", "event_id", "events"),
+                                  ("pledges", "responds_to", "pledges")):
+        for row in tables[table]:
+            if row.get(column) and row[column] not in ids[target]:
+                raise PipelineError(*row["_where"], f"{column} {row[column]!r} names no coded {target[:-1]}",
+                                    f"code that {target[:-1]} (in any sheet) or correct the id")
+    for event_id, _, _ in event_actors:
+        if event_id not in ids["events"]:
+            raise PipelineError("annotations/sources", 0, f"event_actors name unknown event {event_id!r}", "code the event")
+
+
+def _add_deaths(tables):
+    for event in tables["events"]:
+        killed = [c for c in tables["casualties"] if c["event_id"] == event["event_id"]
+                  and c["category"] == "killed" and c["scope"] == "event"]
+        event["deaths_low"] = sum(c["count_low"] for c in killed) if killed else None
+        event["deaths_high"] = sum(c["count_high"] for c in killed) if killed and all(c["count_high"] is not None for c in killed) else None
+
+
+def _source_row(entry, corpus):
+    published = parse_date(entry["published"]) if entry["published"] else {
+        "start": None, "end": None, "edtf": "", "precision": "unknown", "text": "", "year_inferred": False}
+    row = {k: entry.get(k, "") for k in ("source_id", "file", "sha256", "title", "author", "publisher", "source_type",
+                                          "url", "license", "reliability", "reliability_reason")}
+    row.update({f"published_{k}": v for k, v in published.items() if k != "ongoing"})
+    row["chars"] = corpus.docs[entry["source_id"]]["chars"]
+    return row
+
+
+def _actors(corpus, source_ids, tables, record_evidence):
+    """Actor and alias rows from the registry. An actor's evidence is the first sentence in each
+    source that uses one of its names (outside boilerplate); an actor no source names (civilians
+    counted as "drug dealers", "all parties" of a total) borrows the quotes of the first record
+    that involves it."""
+    registry, _, aliases = actors.load()
+    rows, alias_rows, evidence = [], [], []
+    patterns = {}
+    for a in aliases:
+        patterns.setdefault(a["actor_id"], []).append(a["alias"])
+        pattern = re.compile(r"(?<![\w-])" + re.escape(a["alias"]) + r"(?![\w-])")
+        seen_in = next((s for s in source_ids if any(pattern.search(corpus.docs[s]["text"], sen["start"], sen["end"])
+                                                     for sen in corpus.docs[s]["sentences"] if not sen["boilerplate"])), None)
+        alias_rows.append({**a, "source_id": seen_in})
+    empty = {"start": None, "end": None, "edtf": "", "precision": "unknown", "text": "", "year_inferred": False}
+    for actor_id, entry in registry.items():
+        row = {"actor_id": actor_id, "name": entry["name"], "actor_type": entry["type"], "alignment": entry["alignment"],
+               "status": entry["status"], "country_iso3": entry.get("country") or None, "description": entry["description"]}
+        for prefix in ("founded", "dissolved"):
+            row.update({f"{prefix}_{k}": v for k, v in empty.items()})
+        rows.append(row)
+        name_re = re.compile("|".join(r"(?<![\w-])" + re.escape(n) + r"(?![\w-])" for n in sorted(patterns[actor_id], key=len, reverse=True)))
+        for s in source_ids:
+            doc = corpus.docs[s]
+            sentence = next((sen for sen in doc["sentences"] if not sen["boilerplate"]
+                             and name_re.search(doc["text"], sen["start"], sen["end"])), None)
+            if sentence:
+                evidence.append({"evidence_id": f"{actor_id}--{s}-1", "record_table": "actors", "record_id": actor_id,
+                                 "source_id": s, "char_start": sentence["start"], "char_end": sentence["end"],
+                                 "quote": doc["text"][sentence["start"]:sentence["end"]], "section": sentence["section"]})
+        if not any(e["record_id"] == actor_id for e in evidence):
+            evidence += _borrowed_evidence(actor_id, tables, record_evidence)
+    return rows, alias_rows, evidence
+
+
+def _borrowed_evidence(actor_id, tables, record_evidence):
+    actor_columns = ("actor_id", "pledger_id", "pledgee_id", "organization_id", "subject_id", "object_id", "inflicted_by", "claimed_by")
+    for table in ("casualties", "pledges", "relations", "events"):
+        for row in tables[table]:
+            if actor_id in (row.get(c) for c in actor_columns):
+                record_id = row[schemas.table_schema(table)["primaryKey"][0]]
+                quotes = [e for e in record_evidence if e["record_id"] == record_id]
+                return [{**e, "evidence_id": f"{actor_id}--{e['source_id']}-{i}", "record_table": "actors", "record_id": actor_id}
+                        for i, e in enumerate(quotes, 1)]
+    return []

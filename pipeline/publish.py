@@ -1,0 +1,149 @@
+"""Stage 4 and 6, publish: write every table as CSV and typed Parquet with one Data Package
+descriptor into build/work/package/ (`package`), and, once validation has passed, move the
+validated files into build/ (`promote`).
+
+Everything written is a function of the inputs and the last commit: no wall-clock time,
+fixed Parquet writer settings, sorted rows and keys."""
+import csv
+import datetime
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import tomllib
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import schemas
+from .files import ROOT, WORK, read_json, write_bytes_atomic
+from .ingest import load_manifest
+
+PACKAGE = WORK / "package"
+BUILD = ROOT / "build"
+PARQUET_SETTINGS = dict(compression="zstd", compression_level=9, use_dictionary=True, version="2.6",
+                        data_page_version="1.0", write_statistics=True)
+PANDAS_DTYPES = {"integer": "Int64", "boolean": "boolean", "string": "object", "date": "object"}
+
+
+def version():
+    """The dataset's version: the one place is pyproject.toml."""
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+
+def last_commit_date():
+    """`created` for the descriptor: SOURCE_DATE_EPOCH if set, else the last commit's date, so
+    rebuilds of a commit are identical."""
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        stamp = datetime.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), datetime.timezone.utc)
+        return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        out = subprocess.run(["git", "log", "-1", "--format=%cI"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        out = ""
+    if not out:
+        return "1970-01-01T00:00:00Z"
+    return datetime.datetime.fromisoformat(out).astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _cell(value, ftype):
+    if value is None or value == "":
+        return ""
+    if ftype == "boolean":
+        return "true" if value else "false"
+    return str(value)
+
+
+def csv_bytes(table, rows):
+    fields = schemas.fields(table)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([f["name"] for f in fields])
+    for row in rows:
+        writer.writerow([_cell(row[f["name"]], f["type"]) for f in fields])
+    return buf.getvalue().encode("utf-8")
+
+
+def parquet_bytes(table, rows):
+    """Typed Parquet written from pandas nullable dtypes (frictionless reads integer nulls right only then)."""
+    fields = schemas.fields(table)
+    data = {}
+    for f in fields:
+        values = [None if r[f["name"]] in ("", None) else r[f["name"]] for r in rows]
+        if f["type"] == "date":
+            values = [datetime.date.fromisoformat(v) if v else None for v in values]
+        data[f["name"]] = pd.Series(values, dtype=PANDAS_DTYPES[f["type"]])
+    frame = pd.DataFrame(data, columns=[f["name"] for f in fields])
+    arrow = pa.Table.from_pandas(frame, schema=schemas.arrow_schema(table), preserve_index=False)
+    buf = io.BytesIO()
+    pq.write_table(arrow, buf, **PARQUET_SETTINGS)
+    return buf.getvalue()
+
+
+def _digest(data):
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def descriptor(resources):
+    manifest = {e["source_id"]: e for e in load_manifest()}
+    return {
+        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
+        "name": "aq-is-conflict",
+        "title": "Al-Qaeda–Islamic State Conflict Dataset",
+        "description": "Events, actors, pledges of allegiance, casualties and relations of the conflict between "
+                       "al-Qaeda, the Islamic State and their branches, each row with verbatim evidence.",
+        "version": version(),
+        "created": last_commit_date(),
+        "licenses": [{"name": "CC-BY-SA-4.0", "path": "https://creativecommons.org/licenses/by-sa/4.0/",
+                      "title": "Creative Commons Attribution-ShareAlike 4.0 (the quotes come from CC BY-SA sources)"}],
+        "contributors": [{"title": "aq-is-conflict maintainers", "roles": ["author", "publisher"]}],
+        "sources": [{"title": f"{m['title']} ({m['publisher']})", **({"path": m["url"]} if m["url"] else {}),
+                     "version": m["sha256"]} for m in manifest.values()],
+        "resources": resources,
+        "x-built-with": {name: _version_of(name) for name in ("frictionless", "pandas", "pyarrow", "edtf", "text2num")},
+    }
+
+
+def _version_of(name):
+    from importlib.metadata import version as v
+    return v(name)
+
+
+def package():
+    """Write all tables, the Table Schemas and the descriptor into build/work/package/."""
+    tables = read_json(WORK / "linked.json")["tables"]
+    if PACKAGE.exists():
+        shutil.rmtree(PACKAGE)
+    resources = []
+    for table in schemas.table_names():
+        rows = tables[table]
+        csv_data, parquet_data = csv_bytes(table, rows), parquet_bytes(table, rows)
+        write_bytes_atomic(PACKAGE / f"{table}.csv", csv_data)
+        write_bytes_atomic(PACKAGE / f"{table}.parquet", parquet_data)
+        write_bytes_atomic(PACKAGE / "schemas" / f"{table}.json", _json_bytes(schemas.table_schema(table)))
+        common = {"type": "table", "description": schemas.table_description(table)}
+        resources.append({"name": table, "path": f"{table}.csv", "format": "csv", "mediatype": "text/csv",
+                          "encoding": "utf-8", "bytes": len(csv_data), "hash": _digest(csv_data), **common,
+                          "schema": schemas.table_schema(table)})
+        # no `bytes` on Parquet: frictionless 5.21 fails it wrongly; validate checks size and hash itself
+        resources.append({"name": f"{table}-parquet", "path": f"{table}.parquet", "format": "parquet",
+                          "mediatype": "application/vnd.apache.parquet", "hash": _digest(parquet_data), **common,
+                          "schema": schemas.table_schema(table, "-parquet")})
+    write_bytes_atomic(PACKAGE / "datapackage.json", _json_bytes(descriptor(resources)))
+
+
+def _json_bytes(obj):
+    return (json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
+
+
+def promote():
+    """Move the validated package into build/, the descriptor last: until then build/ keeps the
+    previous package, and a reader can check every file against the descriptor's hashes."""
+    files = sorted(p.relative_to(PACKAGE) for p in PACKAGE.rglob("*") if p.is_file())
+    files = [f for f in files if f.name != "datapackage.json"] + [PACKAGE.relative_to(PACKAGE) / "datapackage.json"]
+    staged = [(WORK / "quality.json", BUILD / "quality.json")] + [(PACKAGE / f, BUILD / f) for f in files]
+    for src, dst in staged:
+        write_bytes_atomic(dst, src.read_bytes())

@@ -1,0 +1,112 @@
+"""The one reader of schemas/: expands fields, groups and tables into Table Schemas and
+Arrow schemas, so no other module restates a column."""
+import copy
+from functools import lru_cache
+
+import pyarrow as pa
+
+from .files import ROOT, read_yaml
+
+ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "boolean": pa.bool_(), "date": pa.date32()}
+
+
+@lru_cache(maxsize=None)
+def _spec():
+    return read_yaml(ROOT / "schemas" / "fields.yaml"), read_yaml(ROOT / "schemas" / "tables.yaml")["tables"]
+
+
+def _field(name, spec, patterns):
+    field = {"name": name, "type": spec["type"], "description": spec["description"]}
+    constraints = dict(spec.get("constraints", {}))
+    if constraints.get("pattern") in patterns:
+        constraints["pattern"] = patterns[constraints["pattern"]]
+    if constraints:
+        field["constraints"] = constraints
+    return field
+
+
+def _expand(entry, fields_spec):
+    """One entry of a table's field list -> the Table Schema fields it stands for."""
+    patterns = fields_spec["patterns"]
+    for kind in ("date_group", "count_group"):
+        if isinstance(entry, dict) and kind in entry:
+            prefix = entry[kind]
+            group = fields_spec["groups"][kind.removesuffix("_group")]
+            out = []
+            for member, spec in group.items():
+                field = _field(f"{prefix}_{member}", spec, patterns)
+                field["description"] = field["description"].replace("{what}", entry.get("what", ""))
+                out.append(field)
+            return out
+    if isinstance(entry, str):
+        return [_field(entry, fields_spec["fields"][entry], patterns)]
+    field = _field(entry["name"], fields_spec["fields"][entry["name"]], patterns)
+    if "description" in entry:
+        field["description"] = entry["description"]
+    if "required" in entry:
+        field.setdefault("constraints", {})["required"] = entry["required"]
+        if not entry["required"]:
+            del field["constraints"]["required"]
+            if not field["constraints"]:
+                del field["constraints"]
+    return [field]
+
+
+def table_names():
+    return list(_spec()[1])
+
+
+def table_description(table):
+    return _spec()[1][table]["description"]
+
+
+@lru_cache(maxsize=None)
+def _table_schema(table):
+    fields_spec, tables = _spec()
+    spec = tables[table]
+    fields = [f for entry in spec["fields"] for f in _expand(entry, fields_spec)]
+    schema = {"fields": fields, "primaryKey": list(spec["primaryKey"])}
+    if spec.get("foreignKeys"):
+        schema["foreignKeys"] = [
+            {"fields": list(fk["fields"]),
+             "reference": {"resource": fk["table"], "fields": list(fk.get("reference_fields", _pk(fk["table"])))}}
+            for fk in spec["foreignKeys"]]
+    return schema
+
+
+def _pk(table):
+    return _spec()[1][table]["primaryKey"]
+
+
+def table_schema(table, resource_suffix=""):
+    """The Table Schema of a table; foreign keys point at resources named <table><suffix>."""
+    schema = copy.deepcopy(_table_schema(table))
+    for fk in schema.get("foreignKeys", []):
+        fk["reference"]["resource"] += resource_suffix
+    return schema
+
+
+def columns(table):
+    return [f["name"] for f in _table_schema(table)["fields"]]
+
+
+def fields(table):
+    return copy.deepcopy(_table_schema(table)["fields"])
+
+
+def enum_values(table, column):
+    for f in _table_schema(table)["fields"]:
+        if f["name"] == column:
+            return f.get("constraints", {}).get("enum")
+    raise KeyError(f"{table}.{column}")
+
+
+def arrow_schema(table):
+    """Parquet types: dates date32, counts int64, booleans bool, enumerations dictionary-encoded."""
+    out = []
+    for f in _table_schema(table)["fields"]:
+        arrow_type = ARROW_TYPES[f["type"]]
+        if "enum" in f.get("constraints", {}):
+            arrow_type = pa.dictionary(pa.int32(), pa.string())
+        out.append(pa.field(f["name"], arrow_type, nullable=not f.get("constraints", {}).get("required", False)))
+    return pa.schema(out)

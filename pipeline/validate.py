@@ -1,0 +1,142 @@
+"""Stage 5, validate: the staged package must pass Frictionless (types, required, unique,
+enumerations, primary and foreign keys), our own file checks (sizes and hashes, which
+frictionless does not check on Parquet), and a Great Expectations suite for the rules a Table
+Schema cannot state. Any failure stops the build; the report is build/quality.json."""
+import hashlib
+import json
+
+import pandas as pd
+
+from . import schemas
+from .files import WORK, PipelineError, read_json, rel, write_json
+from .publish import PACKAGE, version
+
+REPORT = WORK / "quality.json"
+FAILED = WORK / "quality-failed.json"
+
+
+def frictionless_report():
+    from frictionless import Package, system
+    with system.use_context(trusted=True):
+        report = Package(str(PACKAGE / "datapackage.json")).validate()
+    errors = [f"{task.name}: {err.type}: {err.message}" for task in report.tasks for err in task.errors]
+    errors += [f"package: {err.type}: {err.message}" for err in report.errors]
+    return {"valid": report.valid, "errors": errors[:50], "error_count": len(errors)}
+
+
+def file_checks(descriptor):
+    """Every resource's sha256 (and CSV size) against the descriptor."""
+    problems = []
+    for res in descriptor["resources"]:
+        data = (PACKAGE / res["path"]).read_bytes()
+        if res["hash"] != "sha256:" + hashlib.sha256(data).hexdigest():
+            problems.append(f"{res['path']}: hash differs from the descriptor")
+        if "bytes" in res and res["bytes"] != len(data):
+            problems.append(f"{res['path']}: size differs from the descriptor")
+    return problems
+
+
+def load_tables():
+    """Each table from its Parquet file, as typed pandas frames."""
+    frames = {}
+    for table in schemas.table_names():
+        frame = pd.read_parquet(PACKAGE / f"{table}.parquet")
+        for f in schemas.fields(table):
+            if f["type"] == "date":
+                frame[f["name"]] = pd.to_datetime(frame[f["name"]])
+            elif "enum" in f.get("constraints", {}):
+                frame[f["name"]] = frame[f["name"]].astype("object")
+        frames[table] = frame
+    return frames
+
+
+def derive_checks(frames):
+    """Columns that turn the cross-table rules into single-column expectations."""
+    evidence = frames["evidence"]
+    counts = evidence.groupby(["record_table", "record_id"]).size()
+    for table in ("events", "pledges", "casualties", "relations", "actors"):
+        key = schemas.table_schema(table)["primaryKey"][0]
+        frames[table]["evidence_rows"] = [int(counts.get((table, i), 0)) for i in frames[table][key]]
+    texts = {s: read_json(WORK / "ingest" / f"{s}.json")["text"] for s in frames["sources"]["source_id"]}
+    evidence["quote_matches"] = [texts[s][a:b] == q for s, a, b, q in
+                                 zip(evidence["source_id"], evidence["char_start"], evidence["char_end"], evidence["quote"])]
+    events = frames["events"].set_index("event_id")
+    casualties = frames["casualties"]
+    # a whole war's figure is never an event's toll, and an event's toll is never a war's total
+    casualties["scope_consistent"] = [
+        (scope != "event") if events.loc[e, "event_type"] == "armed_conflict" else (scope != "conflict_total")
+        for e, scope in zip(casualties["event_id"], casualties["scope"])]
+    used = set()
+    for table, cols in (("event_actors", ["actor_id"]), ("pledges", ["pledger_id", "pledgee_id", "organization_id", "claimed_by"]),
+                        ("casualties", ["actor_id", "inflicted_by", "claimed_by"]), ("relations", ["subject_id", "object_id", "claimed_by"]),
+                        ("events", ["claimed_by"])):
+        for c in cols:
+            used |= set(frames[table][c].dropna())
+    actors = frames["actors"]
+    actors["used_or_explained"] = [a in used or n > 0 for a, n in zip(actors["actor_id"], actors["evidence_rows"])]
+
+
+def expectations():
+    """(table, expectation) pairs; date-pair rules come from every date group in schemas/."""
+    import great_expectations.expectations as gxe
+    out = [("casualties", gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="count_high", column_B="count_low", or_equal=True,
+                                                                        ignore_row_if="either_value_is_missing")),
+           ("casualties", gxe.ExpectColumnValuesToBeInSet(column="scope_consistent", value_set=[True])),
+           ("evidence", gxe.ExpectColumnValuesToBeInSet(column="quote_matches", value_set=[True])),
+           ("evidence", gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="char_end", column_B="char_start")),
+           ("actors", gxe.ExpectColumnValuesToBeInSet(column="used_or_explained", value_set=[True]))]
+    for table in ("events", "pledges", "casualties", "relations", "actors"):
+        out.append((table, gxe.ExpectColumnValuesToBeBetween(column="evidence_rows", min_value=1)))
+    for table in schemas.table_names():
+        names = schemas.columns(table)
+        for name in names:
+            if name.endswith("_start") and name.removesuffix("_start") + "_end" in names and name != "char_start":
+                out.append((table, gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A=name.removesuffix("_start") + "_end", column_B=name, or_equal=True, ignore_row_if="either_value_is_missing")))
+    return out
+
+
+def run_expectations(frames):
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("tables")
+    results = []
+    by_table = {}
+    for table, expectation in expectations():
+        by_table.setdefault(table, []).append(expectation)
+    for table, exps in by_table.items():
+        batch = source.add_dataframe_asset(name=table).add_batch_definition_whole_dataframe("all")
+        suite = context.suites.add(gx.ExpectationSuite(name=table, expectations=exps))
+        run = context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite))
+        outcome = run.run(batch_parameters={"dataframe": frames[table]})
+        for r in outcome.results:
+            kwargs = {k: v for k, v in r.expectation_config.kwargs.items() if k != "batch_id"}
+            results.append({"table": table, "expectation": r.expectation_config.type, "kwargs": kwargs,
+                            "success": bool(r.success), "unexpected_count": r.result.get("unexpected_count", 0)})
+    return sorted(results, key=lambda r: (r["table"], r["expectation"], json.dumps(r["kwargs"], sort_keys=True)))
+
+
+def validate():
+    descriptor = read_json(PACKAGE / "datapackage.json")
+    linked = read_json(WORK / "linked.json")
+    frames = load_tables()
+    derive_checks(frames)
+    report = {
+        "version": version(),
+        "counts": {t: len(frames[t]) for t in schemas.table_names()},
+        "frictionless": frictionless_report(),
+        "file_checks": file_checks(descriptor),
+        "expectations": run_expectations(frames),
+        "disagreements": linked["disagreements"],
+        "shared_passages": linked["shared_passages"],
+    }
+    failed = [f"{e['table']}: {e['expectation']} {e['kwargs']} ({e['unexpected_count']} rows)" for e in report["expectations"] if not e["success"]]
+    failed += report["frictionless"]["errors"] + report["file_checks"]
+    if failed:
+        write_json(FAILED, report)
+        raise PipelineError(rel(PACKAGE / "datapackage.json"), 0, "validation failed:\n  " + "\n  ".join(failed[:20]),
+                            f"see {rel(FAILED)}; correct the coding sheet or code that produced the rows")
+    FAILED.unlink(missing_ok=True)
+    write_json(REPORT, report)

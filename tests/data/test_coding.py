@@ -1,0 +1,71 @@
+"""Statements about the coded data, checked on the real build."""
+import csv
+from pathlib import Path
+
+BUILD = Path(__file__).resolve().parents[2] / "build"
+
+
+def table(name, key=None):
+    with open(BUILD / f"{name}.csv", newline="", encoding="utf-8") as f:
+        data = list(csv.DictReader(f))
+    return {r[key]: r for r in data} if key else data
+
+
+def test_the_first_battle_of_darzab_has_its_four_figures_from_the_source():
+    cas = table("casualties", "casualty_id")
+    assert cas["darzab-1-taliban-killed"]["count_low"] == "79"
+    assert cas["darzab-1-taliban-wounded"]["count_best"] == "57"
+    assert cas["darzab-1-taliban-captured"]["category"] == "captured"
+    assert cas["darzab-1-iskp-killed"]["actor_id"] == "islamic-state-khorasan-province"
+    assert table("events", "event_id")["battle-of-darzab-1"]["deaths_low"] == str(79 + 15)
+
+
+def test_a_year_the_darzab_section_never_gives_stays_unknown():
+    event = table("events", "event_id")["darzab-1-abduction-of-drug-dealers"]
+    assert event["date_edtf"] == "XXXX-04-26"
+    assert event["date_start"] == "" and event["date_end"] == ""
+    assert event["date_year_inferred"] == "false"
+
+
+def test_the_october_2004_bayah_is_one_pledge_told_by_two_sources_and_accepted_in_december():
+    pledges = table("pledges", "pledge_id")
+    bayah = pledges["zarqawi-bayah-to-al-qaeda"]
+    assert (bayah["date_start"], bayah["date_end"]) == ("2004-10-01", "2004-10-31")
+    assert bayah["pledger_id"] == "abu-musab-al-zarqawi" and bayah["organization_id"] == "al-qaeda"
+    sources = {e["source_id"] for e in table("evidence") if e["record_id"] == "zarqawi-bayah-to-al-qaeda"}
+    assert sources == {"orton-2016", "wp-aq-is-conflict"}
+    acceptance = pledges["bin-laden-accepts-zarqawi-bayah"]
+    assert acceptance["pledge_type"] == "acceptance" and acceptance["responds_to"] == "zarqawi-bayah-to-al-qaeda"
+    assert acceptance["pledgee_id"] == "osama-bin-laden" and acceptance["date_start"] == "2004-12-01"
+
+
+def test_a_passage_copied_between_sources_is_not_independent_corroboration():
+    war = table("events", "event_id")["jnim-isgs-war"]
+    assert war["source_count"] == "2" and war["independent_source_count"] == "1"
+
+
+def test_conflict_totals_are_never_event_scope_and_keep_open_ended_counts_open():
+    total = table("casualties", "casualty_id")["al-qaeda-islamic-state-conflict-killed-total"]
+    assert total["scope"] == "conflict_total"
+    assert (total["count_low"], total["count_high"], total["count_qualifier"]) == ("10000", "", "at_least")
+
+
+def test_figures_a_party_reports_carry_claimed_by():
+    cas = table("casualties", "casualty_id")["menaka-2022-jnim-killed"]
+    assert cas["claimed_by"] == "islamic-state-sahel-province" and cas["count_low"] == "40"
+    assert table("events", "event_id")["is-aq-alliance-talks-2017"]["claimed_by"] == "ayad-allawi"
+
+
+def test_rows_resting_only_on_the_fan_wiki_are_low_confidence():
+    assert table("events", "event_id")["recapture-of-mosul-2017"]["confidence"] == "low"
+
+
+def test_every_source_has_a_grade_and_a_reason():
+    for s in table("sources"):
+        assert s["reliability"] in "ABCDEF" and len(s["reliability_reason"]) > 20
+
+
+def test_boilerplate_is_never_evidence():
+    quotes = " ".join(e["quote"] for e in table("evidence"))
+    for furniture in ("Pingback", "Leave a Reply", "Font Size", "Community content is available", "skin-invert"):
+        assert furniture not in quotes
