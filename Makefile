@@ -16,7 +16,7 @@ CODE := $(wildcard pipeline/*.py) pipeline/conventions.yaml
 INGESTED := $(ALL_SOURCES:%=$(W)/ingest/%.json)
 CODED := $(SOURCES:%=$(W)/coded/%.json)
 
-.PHONY: all help venv test clean
+.PHONY: all help venv test clean FORCE
 all: build/datapackage.json ## set up .venv and build the validated package in build/
 
 help: ## list the targets
@@ -37,7 +37,11 @@ $(W)/coded/%.json: annotations/sources/%.yaml annotations/actors.yaml $(W)/inges
 $(W)/linked.json: $(CODED) $(INGESTED) annotations/actors.yaml raw/sources.yaml $(CODE)
 	$(RUN) link
 
-$(W)/package/datapackage.json: $(W)/linked.json schemas/fields.yaml schemas/tables.yaml pyproject.toml
+# datapackage.json's `created` is the last commit's date: repackage when that date changes
+$(W)/last-commit: FORCE
+	@mkdir -p $(@D); d="$$(git log -1 --format=%cI 2>/dev/null || true)"; [ "$$(cat $@ 2>/dev/null)" = "$$d" ] || echo "$$d" > $@
+
+$(W)/package/datapackage.json: $(W)/linked.json $(W)/last-commit schemas/fields.yaml schemas/tables.yaml pyproject.toml
 	$(RUN) package
 
 $(W)/quality.json: $(W)/package/datapackage.json

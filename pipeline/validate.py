@@ -4,6 +4,7 @@ frictionless does not check on Parquet), and a Great Expectations suite for the 
 Schema cannot state. Any failure stops the build; the report is build/quality.json."""
 import hashlib
 import json
+import shutil
 
 import pandas as pd
 
@@ -12,6 +13,7 @@ from .files import WORK, PipelineError, read_json, rel, write_json
 from .publish import PACKAGE, version
 
 REPORT = WORK / "quality.json"
+DATA_DOCS = WORK / "data-docs"
 FAILED = WORK / "quality-failed.json"
 
 
@@ -96,11 +98,16 @@ def expectations():
     return out
 
 
-def run_expectations(frames):
+def run_expectations(frames, docs_dir=DATA_DOCS):
+    """Run the suite table by table; Data Docs HTML goes to build/work/data-docs/ (it loads assets
+    from CDNs and has timestamped paths, so it is not part of the published package)."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    shutil.rmtree(docs_dir, ignore_errors=True)
+    context.add_data_docs_site("local", {"class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                                         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)}})
     source = context.data_sources.add_pandas("tables")
     results = []
     by_table = {}
@@ -109,12 +116,15 @@ def run_expectations(frames):
     for table, exps in by_table.items():
         batch = source.add_dataframe_asset(name=table).add_batch_definition_whole_dataframe("all")
         suite = context.suites.add(gx.ExpectationSuite(name=table, expectations=exps))
-        run = context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite))
-        outcome = run.run(batch_parameters={"dataframe": frames[table]})
-        for r in outcome.results:
-            kwargs = {k: v for k, v in r.expectation_config.kwargs.items() if k != "batch_id"}
-            results.append({"table": table, "expectation": r.expectation_config.type, "kwargs": kwargs,
-                            "success": bool(r.success), "unexpected_count": r.result.get("unexpected_count", 0)})
+        definition = context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite))
+        checkpoint = context.checkpoints.add(gx.Checkpoint(name=table, validation_definitions=[definition],
+                                                           actions=[gx.checkpoint.UpdateDataDocsAction(name="data-docs")]))
+        outcome = checkpoint.run(batch_parameters={"dataframe": frames[table]})
+        for run in outcome.run_results.values():
+            for r in run.results:
+                kwargs = {k: v for k, v in r.expectation_config.kwargs.items() if k != "batch_id"}
+                results.append({"table": table, "expectation": r.expectation_config.type, "kwargs": kwargs,
+                                "success": bool(r.success), "unexpected_count": r.result.get("unexpected_count", 0)})
     return sorted(results, key=lambda r: (r["table"], r["expectation"], json.dumps(r["kwargs"], sort_keys=True)))
 
 
