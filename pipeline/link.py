@@ -156,6 +156,11 @@ def link():
                 grouped.setdefault(row["id"], []).append(row)
         event_actors |= {(ea["event_id"], ea["actor_id"], ea["role"]) for ea in sheet["event_actors"]}
 
+    registry = actors.load()[0]
+    for record_id, rows in grouped.items():
+        if record_id in registry:
+            raise PipelineError(rows[0]["sheet"], rows[0]["line"], f"id {record_id!r} is also an actor id",
+                                "give the record an id that names what happened, not who")
     tables = {t: [] for t in schemas.table_names()}
     evidence, disagreements = [], []
     for record_id, rows in grouped.items():
@@ -239,7 +244,7 @@ def _actors(corpus, source_ids, tables, record_evidence):
     patterns = {}
     for a in aliases:
         patterns.setdefault(a["actor_id"], []).append(a["alias"])
-        pattern = re.compile(r"(?<![\w-])" + re.escape(a["alias"]) + r"(?![\w-])")
+        pattern = _name_pattern([a["alias"]])
         seen_in = next((s for s in source_ids if any(pattern.search(corpus.docs[s]["text"], sen["start"], sen["end"])
                                                      for sen in corpus.docs[s]["sentences"] if not sen["boilerplate"])), None)
         alias_rows.append({**a, "source_id": seen_in})
@@ -250,7 +255,7 @@ def _actors(corpus, source_ids, tables, record_evidence):
         for prefix in ("founded", "dissolved"):
             row.update({f"{prefix}_{k}": v for k, v in empty.items()})
         rows.append(row)
-        name_re = re.compile("|".join(r"(?<![\w-])" + re.escape(n) + r"(?![\w-])" for n in sorted(patterns[actor_id], key=len, reverse=True)))
+        name_re = _name_pattern(patterns[actor_id])
         for s in source_ids:
             doc = corpus.docs[s]
             sentence = next((sen for sen in doc["sentences"] if not sen["boilerplate"]
@@ -262,6 +267,13 @@ def _actors(corpus, source_ids, tables, record_evidence):
         if not any(e["record_id"] == actor_id for e in evidence):
             evidence += _borrowed_evidence(actor_id, tables, record_evidence)
     return rows, alias_rows, evidence
+
+
+def _name_pattern(names):
+    """A name as a whole word; case-insensitive except for all-capital acronyms (IS is not "is")."""
+    parts = [("" if n.isupper() else "(?i:") + re.escape(n) + ("" if n.isupper() else ")")
+             for n in sorted(names, key=len, reverse=True)]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
 
 
 def _borrowed_evidence(actor_id, tables, record_evidence):

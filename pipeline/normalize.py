@@ -111,7 +111,7 @@ def _edtf(p, known):
         return f"{y}-{p['m']:02d}"
     if k == "month_part":
         first, last = TABLE[k][p["sub"]]["days"]
-        last = last or (calendar.monthrange(p["y"], p["m"])[1] if known else calendar.monthrange(2000, p["m"])[1])
+        last = last or calendar.monthrange(p["y"], p["m"])[1]  # y is the leap surrogate when unknown
         return f"{y}-{p['m']:02d}-{first:02d}/{y}-{p['m']:02d}-{last:02d}"
     if k in ("quad", "half", "season"):
         return f"{y}-{TABLE[k][p['sub']]['edtf']}"
@@ -130,6 +130,7 @@ def _endpoint(p, side, known, open_end):
 
 
 def _first_month(p):
+    """The month a part starts in, to tell a range that runs into the next year."""
     if p["kind"] in ("quad", "half", "season"):
         return TABLE[p["kind"]][p["sub"]]["months"][0]
     return p["m"] or 1

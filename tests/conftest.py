@@ -13,12 +13,15 @@ def build_copy(inputs, root, sources, epoch):
     root.mkdir(parents=True)
     for src in inputs:
         (shutil.copytree if src.is_dir() else shutil.copy)(src, root / src.name)
-    env = {**os.environ, "AQ_ROOT": str(root), "SOURCE_DATE_EPOCH": str(epoch)}
-    stages = [[s, src] for src in sources for s in ("ingest", "code")] + [["link"], ["package"], ["validate"], ["promote"]]
-    for stage in stages:
-        out = subprocess.run([sys.executable, "-m", "pipeline", *stage], cwd=REPO, env=env, capture_output=True, text=True)
+    for stage in [[s, src] for src in sources for s in ("ingest", "code")] + [["link"], ["package"], ["validate"], ["promote"]]:
+        out = run_stage(root, *stage, epoch=epoch)
         assert out.returncode == 0, out.stderr
     return root / "build"
+
+
+def run_stage(root, *stage, epoch=1600000000):
+    env = {**os.environ, "AQ_ROOT": str(root), "SOURCE_DATE_EPOCH": str(epoch)}
+    return subprocess.run([sys.executable, "-m", "pipeline", *stage], cwd=REPO, env=env, capture_output=True, text=True)
 
 
 def published(build_dir):
