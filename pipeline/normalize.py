@@ -8,12 +8,11 @@ error for a person to fix, not a guess.
 import calendar
 import re
 from datetime import date
-from pathlib import Path
 
-import yaml
 from text_to_num import text2num
 
-CONVENTIONS = yaml.safe_load(Path(__file__).with_name("conventions.yaml").read_text(encoding="utf-8"))
+from .conventions import CONVENTIONS
+
 COUNTS, DATES = CONVENTIONS["counts"], CONVENTIONS["dates"]
 
 
