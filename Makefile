@@ -16,7 +16,7 @@ CODE := $(wildcard pipeline/*.py) pipeline/conventions.yaml
 INGESTED := $(ALL_SOURCES:%=$(W)/ingest/%.json)
 CODED := $(SOURCES:%=$(W)/coded/%.json)
 
-.PHONY: all help venv test clean FORCE
+.PHONY: all help venv test clean candidates FORCE
 all: build/datapackage.json ## set up .venv and build the validated package in build/
 
 help: ## list the targets
@@ -31,10 +31,10 @@ $(VENV)/.installed: requirements.lock
 $(W)/ingest/%.json: raw/sources.yaml annotations/boilerplate.yaml $(wildcard raw/*.txt) $(CODE) | venv
 	$(RUN) ingest $*
 
-$(W)/coded/%.json: annotations/sources/%.yaml annotations/actors.yaml $(W)/ingest/%.json schemas/fields.yaml schemas/tables.yaml $(CODE) | venv
+$(W)/coded/%.json: annotations/sources/%.yaml annotations/actors.yaml $(wildcard annotations/actors/*.yaml) $(W)/ingest/%.json schemas/fields.yaml schemas/tables.yaml $(CODE) | venv
 	$(RUN) code $*
 
-$(W)/linked.json: $(CODED) $(INGESTED) annotations/actors.yaml raw/sources.yaml $(CODE)
+$(W)/linked.json: $(CODED) $(INGESTED) annotations/actors.yaml $(wildcard annotations/actors/*.yaml) raw/sources.yaml $(CODE)
 	$(RUN) link
 
 # datapackage.json's `created` is the last commit's date: repackage when that date changes
@@ -50,6 +50,11 @@ $(W)/quality.json: $(W)/package/datapackage.json
 # the package reaches build/ only after validation passed
 build/datapackage.json: $(W)/quality.json
 	$(RUN) promote
+
+candidates: ## print a draft coding sheet of uncovered flagged sentences: make candidates SOURCE=<source_id>
+	@test -n "$(SOURCE)" || { echo "usage: make candidates SOURCE=<source_id>" >&2; exit 2; }
+	@$(MAKE) --no-print-directory $(W)/ingest/$(SOURCE).json $(if $(wildcard annotations/sources/$(SOURCE).yaml),$(W)/coded/$(SOURCE).json) >&2
+	@$(RUN) candidates $(SOURCE)
 
 test: all ## build, then run the test suite
 	$(VENV)/bin/pytest

@@ -13,6 +13,7 @@ STAGES = {
     "package": "write CSV, Parquet and datapackage.json into build/work/package/",
     "validate": "Frictionless + Great Expectations on the staged package; writes quality.json",
     "promote": "move the validated package into build/",
+    "candidates": "print a draft coding sheet of the flagged sentences not yet covered (needs SOURCE)",
 }
 
 
@@ -25,7 +26,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        if args.stage in ("ingest", "code") and not args.source:
+        if args.stage in ("ingest", "code", "candidates") and not args.source:
             parser.error(f"{args.stage} needs a source_id")
         if args.stage == "ingest":
             from .ingest import ingest
@@ -42,6 +43,10 @@ def main(argv=None):
         elif args.stage == "validate":
             from .validate import validate
             validate()
+        elif args.stage == "candidates":
+            from .candidates import draft
+            print(draft(args.source), end="")
+            return 0
         elif args.stage == "promote":
             from .publish import promote
             promote()

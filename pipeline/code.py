@@ -44,9 +44,9 @@ class Sheet:
         self.text = self.doc["text"]
         if not isinstance(self.data, dict) or self.data.get("source") != source_id:
             self.fail(1, f"the sheet must start with `source: {source_id}`", "name the source the sheet codes")
-        unknown = set(self.data) - {"source", *KEYS}
+        unknown = set(self.data) - {"source", "waivers", *KEYS}
         if unknown:
-            self.fail(self.data.line, f"unknown section(s) {sorted(unknown)}", f"use only {['source', *KEYS]}")
+            self.fail(self.data.line, f"unknown section(s) {sorted(unknown)}", f"use only {['source', 'waivers', *KEYS]}")
 
     def fail(self, line, problem, fix):
         raise PipelineError(self.file, line, problem, fix)
@@ -254,4 +254,16 @@ def code(source_id):
             row["evidence"] = evidence
             out["records"][table].append(row)
             out["event_actors"] += event_actors
+    out["waivers"] = [_waiver(sheet, w) for w in sheet.data.get("waivers") or []]
     write_json(WORK / "coded" / f"{source_id}.json", out)
+
+
+def _waiver(sheet, waiver):
+    """A flagged sentence the coder decided holds no codable fact, with the reason."""
+    line = getattr(waiver, "line", 0)
+    if not isinstance(waiver, dict) or set(waiver) - {"quote", "context", "reason"} or not {"quote", "reason"} <= set(waiver):
+        sheet.fail(line, "a waiver takes `quote` (words of the flagged sentence), optional `context`, and `reason`",
+                   "write - {quote: ..., reason: ...}")
+    if not isinstance(waiver["reason"], str) or len(waiver["reason"].strip()) < 10:
+        sheet.fail(line, "a waiver needs a reason of a few words", "say why the sentence holds nothing to code")
+    return {**sheet.locate(waiver["quote"], waiver.get("context"), line), "reason": waiver["reason"]}

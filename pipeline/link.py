@@ -191,7 +191,23 @@ def link():
         cols = schemas.columns(table)
         tables[table] = sorted(({c: r.get(c) for c in cols} for r in rows), key=lambda r: [str(r[k]) for k in schemas.table_schema(table)["primaryKey"]])
     write_json(WORK / "linked.json", {"tables": tables, "disagreements": disagreements,
+                                     "candidate_coverage": _coverage(corpus, coded),
                                      "shared_passages": corpus.shared_passages()})
+
+
+def _coverage(corpus, coded):
+    """Per source: flagged sentences, how many are covered by records or waived, and the rest."""
+    from .candidates import coverage
+    out = {}
+    for sheet in coded:
+        flagged = coverage(corpus.docs[sheet["source_id"]], sheet)
+        uncovered = [c for c in flagged if not c["records"] and not c["waived"]]
+        out[sheet["source_id"]] = {
+            "flagged": len(flagged), "covered_by_records": sum(1 for c in flagged if c["records"]),
+            "waived": [{"text": c["text"], "reason": c["waived"]} for c in flagged if c["waived"] and not c["records"]],
+            "uncovered": [{"char_start": c["char_start"], "rules": c["rules"], "text": c["text"]} for c in uncovered],
+            "coverage": round(1 - len(uncovered) / len(flagged), 4) if flagged else 1.0}
+    return out
 
 
 def _evidence_rows(table, record_id, ev):

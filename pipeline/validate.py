@@ -139,6 +139,7 @@ def validate():
         "frictionless": frictionless_report(),
         "file_checks": file_checks(descriptor),
         "expectations": run_expectations(frames),
+        "candidate_coverage": linked["candidate_coverage"],
         "disagreements": linked["disagreements"],
         "shared_passages": linked["shared_passages"],
     }

@@ -1,0 +1,92 @@
+"""The candidate finder: rules that flag every sentence likely to hold a codable fact, so that
+coverage can prove nothing was skipped. A flagged sentence is covered when a coded record's
+quote overlaps it or the sheet waives it with a reason. `python -m pipeline candidates SOURCE`
+prints a draft coding sheet of the flagged sentences no record covers yet."""
+import re
+
+from . import actors
+from .conventions import CONVENTIONS
+
+RULES = CONVENTIONS["candidates"]
+NUMBER = re.compile(r"(?i)\b(?:\d[\d,]*\+?|" + "|".join(RULES["number_words"]) + r")\b")
+CASUALTY = re.compile(r"(?i)\b(?:" + "|".join(RULES["casualty_words"]) + r")\b")
+PLEDGE = re.compile(r"(?i)(?:" + "|".join(RULES["pledge_words"]) + r")")
+DATE = re.compile(r"\b(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
+                  r"|(?:1[89]|20)\d\d\b|(?:[Ss]pring|[Ss]ummer|[Aa]utumn|[Ww]inter)\b)")
+WORD = re.compile(r"\S+")
+
+
+def _near(text, a, b, window):
+    """True when a match of pattern a lies within `window` words of a match of pattern b."""
+    words = [(m.start(), m.end()) for m in WORD.finditer(text)]
+
+    def positions(p):
+        return {i for i, (s, e) in enumerate(words) for m in p.finditer(text, s, e) if m.start() >= s and m.end() <= e}
+    pa, pb = positions(a), positions(b)
+    return any(abs(i - j) <= window for i in pa for j in pb)
+
+
+def flag(sentence, actor_names):
+    """The rules a sentence trips: casualty (a number next to a casualty word), pledge (pledge
+    vocabulary), dated_actor (a date expression in a sentence naming a known actor)."""
+    rules = []
+    if _near(sentence, NUMBER, CASUALTY, RULES["window_words"]):
+        rules.append("casualty")
+    if PLEDGE.search(sentence):
+        rules.append("pledge")
+    if DATE.search(sentence) and actor_names.search(sentence):
+        rules.append("dated_actor")
+    return rules
+
+
+def actor_pattern():
+    from .link import _name_pattern
+    return _name_pattern([a["alias"] for a in actors.load()[2]])
+
+
+def find(doc, names=None):
+    """Flagged, non-boilerplate sentences of an ingested document, with their rules."""
+    names = names or actor_pattern()
+    out = []
+    for s in doc["sentences"]:
+        if s["boilerplate"]:
+            continue
+        rules = flag(doc["text"][s["start"]:s["end"]], names)
+        if rules:
+            out.append({**s, "rules": rules})
+    return out
+
+
+def coverage(doc, coded):
+    """Each flagged sentence with how it is covered: by records, by a waiver, or not at all."""
+    spans = [(e["char_start"], e["char_end"], e.get("record_id") or r["id"])
+             for table in coded["records"].values() for r in table for e in r["evidence"]]
+    waivers = [(w["char_start"], w["char_end"], w["reason"]) for w in coded.get("waivers", [])]
+    result = []
+    for s in find(doc):
+        records = sorted({rid for a, b, rid in spans if a < s["end"] and s["start"] < b})
+        reasons = [r for a, b, r in waivers if a < s["end"] and s["start"] < b]
+        result.append({"char_start": s["start"], "char_end": s["end"], "section": s["section"], "rules": s["rules"],
+                       "text": doc["text"][s["start"]:s["end"]], "records": records, "waived": reasons[0] if reasons else ""})
+    return result
+
+
+def draft(source_id):
+    """A draft coding sheet (YAML text) for the flagged sentences no record or waiver covers."""
+    from .code import SHEETS
+    from .files import WORK, read_json
+    doc = read_json(WORK / "ingest" / f"{source_id}.json")
+    coded_path = WORK / "coded" / f"{source_id}.json"
+    coded = read_json(coded_path) if coded_path.exists() and (SHEETS / f"{source_id}.yaml").exists() else {"records": {}}
+    todo = [c for c in coverage(doc, coded) if not c["records"] and not c["waived"]]
+    lines = [f"# Draft for {source_id}: {len(todo)} flagged sentence(s) not yet covered.",
+             "# Code each as records (events, pledges, casualties, relations) or waive it with a reason.",
+             f"source: {source_id}", "", "waivers:"]
+    for c in todo:
+        lines += [f"  # [{', '.join(c['rules'])}] section: {c['section'] or '(top)'}",
+                  f"  - quote: {_yaml_str(c['text'])}", "    reason: TODO"]
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_str(text):
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
