@@ -18,12 +18,12 @@ COMMON = {"id": True, "quote": True, "note": False}
 KEYS = {
     "events": {"title": True, "type": True, "date": False, "location": False, "admin1": False, "country": False,
                "location_precision": False, "conflict": True, "summary": True, "claimed_by": False, "actors": True,
-               "ongoing": False},
+               "ongoing": False, "disputed": False},
     "pledges": {"pledger": True, "pledgee": True, "organization": False, "type": True, "visibility": False,
                 "date": False, "responds_to": False, "event": False, "claimed_by": False, "disputed": False},
     "casualties": {"event": True, "actor": True, "inflicted_by": False, "category": True, "count": True,
-                   "scope": True, "date": False, "claimed_by": False},
-    "relations": {"subject": True, "relation": True, "object": True, "valid": False, "claimed_by": False},
+                   "scope": True, "date": False, "claimed_by": False, "disputed": False},
+    "relations": {"subject": True, "relation": True, "object": True, "valid": False, "claimed_by": False, "disputed": False},
 }
 ENUMS = {  # sheet key -> (table, column) whose enumeration it must use
     ("events", "type"): ("events", "event_type"), ("events", "location_precision"): ("events", "location_precision"),
@@ -215,7 +215,7 @@ def code_record(sheet, table, record):
         row.update(pledger_id=sheet.actor(record["pledger"], line), pledgee_id=pledgee,
                    organization_id=opt("organization") or pledgee, pledge_type=record["type"],
                    visibility=record.get("visibility", "unknown"), responds_to=record.get("responds_to"),
-                   event_id=record.get("event"), claimed_by=opt("claimed_by"), disputed=bool(record.get("disputed", False)))
+                   event_id=record.get("event"), claimed_by=opt("claimed_by"))
         row.update(_group("date", sheet.date(record.get("date"), evidence, line), drop_ongoing=True))
     elif table == "casualties":
         row.update(event_id=record["event"], actor_id=sheet.actor(record["actor"], line), inflicted_by=opt("inflicted_by"),
@@ -226,6 +226,9 @@ def code_record(sheet, table, record):
         row.update(subject_id=sheet.actor(record["subject"], line), relation=record["relation"],
                    object_id=sheet.actor(record["object"], line), claimed_by=opt("claimed_by"))
         row.update(_group("valid", sheet.date(record.get("valid"), evidence, line), drop_ongoing=True))
+    if not isinstance(record.get("disputed", False), bool):
+        sheet.fail(line, "disputed must be true or false", "write disputed: true")
+    row["disputed"] = record.get("disputed", False)
     for ev in evidence:
         ev["source_id"] = sheet.data["source"]
     return row, evidence, event_actors

@@ -92,7 +92,7 @@ def merge(rows, grade_rank):
     filled from the others where it is silent; returns (row, disagreements)."""
     rows = sorted(rows, key=lambda r: grade_rank[r["source_id"]])
     merged, disagreements = dict(rows[0]), []
-    fields = [k for k in rows[0] if k not in ("evidence", "line", "source_id", "sheet")]
+    fields = [k for k in rows[0] if k not in ("evidence", "line", "source_id", "sheet", "disputed")]
     for prefix in GROUP_PREFIXES:
         if f"{prefix}_text" not in merged:
             continue
@@ -173,6 +173,7 @@ def link():
         if table == "events":
             row["source_count"], row["independent_source_count"] = len(supporting), independent
             row["event_category"] = CONVENTIONS["event_categories"][row["event_type"]]
+        row["disputed"] = any(r["disputed"] for r in rows) or bool(disagree)
         if disagree:
             disagreements.append({"table": table, "record_id": record_id, "sources": supporting, "disagreements": disagree})
         row[schemas.table_schema(table)["primaryKey"][0]] = record_id

@@ -128,6 +128,16 @@ def run_expectations(frames, docs_dir=DATA_DOCS):
     return sorted(results, key=lambda r: (r["table"], r["expectation"], json.dumps(r["kwargs"], sort_keys=True)))
 
 
+def coverage_failures(coverage):
+    """Sources whose flagged sentences are not all covered by a record or a waiver."""
+    from .conventions import CONVENTIONS
+    required = CONVENTIONS["candidates"]["required_coverage"]
+    return [f"candidate coverage of {source} is {c['coverage']:.1%}, below {required:.0%}: "
+            f"{len(c['uncovered'])} flagged sentence(s) neither coded nor waived, e.g. {c['uncovered'][0]['text'][:80]!r} "
+            f"(make candidates SOURCE={source})"
+            for source, c in sorted(coverage.items()) if c["coverage"] < required]
+
+
 def validate():
     descriptor = read_json(PACKAGE / "datapackage.json")
     linked = read_json(WORK / "linked.json")
@@ -144,7 +154,7 @@ def validate():
         "shared_passages": linked["shared_passages"],
     }
     failed = [f"{e['table']}: {e['expectation']} {e['kwargs']} ({e['unexpected_count']} rows)" for e in report["expectations"] if not e["success"]]
-    failed += report["frictionless"]["errors"] + report["file_checks"]
+    failed += report["frictionless"]["errors"] + report["file_checks"] + coverage_failures(linked["candidate_coverage"])
     if failed:
         write_json(FAILED, report)
         raise PipelineError(rel(PACKAGE / "datapackage.json"), 0, "validation failed:\n  " + "\n  ".join(failed[:20]),
