@@ -144,6 +144,6 @@ def promote():
     previous package, and a reader can check every file against the descriptor's hashes."""
     files = sorted(p.relative_to(PACKAGE) for p in PACKAGE.rglob("*") if p.is_file())
     files = [f for f in files if f.name != "datapackage.json"] + [PACKAGE.relative_to(PACKAGE) / "datapackage.json"]
-    staged = [(WORK / "quality.json", BUILD / "quality.json")] + [(PACKAGE / f, BUILD / f) for f in files]
+    staged = [(WORK / name, BUILD / name) for name in ("quality.json", "quality.md")] + [(PACKAGE / f, BUILD / f) for f in files]
     for src, dst in staged:
         write_bytes_atomic(dst, src.read_bytes())

@@ -9,7 +9,7 @@ import shutil
 import pandas as pd
 
 from . import schemas
-from .files import WORK, PipelineError, read_json, rel, write_json
+from .files import WORK, PipelineError, read_json, rel, write_bytes_atomic, write_json
 from .publish import PACKAGE, version
 
 REPORT = WORK / "quality.json"
@@ -160,4 +160,35 @@ def validate():
         raise PipelineError(rel(PACKAGE / "datapackage.json"), 0, "validation failed:\n  " + "\n  ".join(failed[:20]),
                             f"see {rel(FAILED)}; correct the coding sheet or code that produced the rows")
     FAILED.unlink(missing_ok=True)
+    write_bytes_atomic(REPORT.with_suffix(".md"), markdown(report).encode("utf-8"))
     write_json(REPORT, report)
+
+
+def markdown(report):
+    """The human-readable quality report: counts, coverage, disagreements, validation."""
+    out = [f"# Quality report, aq-is-conflict {report['version']}", "", "## Rows per table", "",
+           "| table | rows |", "|---|---|"]
+    out += [f"| {t} | {n} |" for t, n in report["counts"].items()]
+    out += ["", "## Candidate coverage", "", "Sentences the candidate finder flags, and how each is covered.", "",
+            "| source | flagged | covered by records | waived | uncovered | coverage |", "|---|---|---|---|---|---|"]
+    for source, c in sorted(report["candidate_coverage"].items()):
+        out.append(f"| {source} | {c['flagged']} | {c['covered_by_records']} | {len(c['waived'])} | {len(c['uncovered'])} | {c['coverage']:.1%} |")
+    for source, c in sorted(report["candidate_coverage"].items()):
+        if c["waived"]:
+            out += ["", f"Waived in {source}:", ""] + [f"- \"{w['text']}\" — {w['reason']}" for w in c["waived"]]
+    out += ["", "## Disagreements between sources", ""]
+    for d in report["disagreements"]:
+        for item in d["disagreements"]:
+            values = "; ".join(f"{s}: {v}" for s, v in item["values"].items())
+            out.append(f"- {d['table']} `{d['record_id']}`, {item['field']}: {values}")
+    if not report["disagreements"]:
+        out.append("None found.")
+    out += ["", "## Passages copied between sources", ""]
+    out += [f"- {p['source_id']} [{p['char_start']}:{p['char_end']}] is {p['shared_fraction']:.0%} shared with {p['also_in']}"
+            for p in report["shared_passages"]]
+    fr = report["frictionless"]
+    passed = sum(e["success"] for e in report["expectations"])
+    out += ["", "## Validation", "", f"- Frictionless: {'valid' if fr['valid'] else 'INVALID'} ({fr['error_count']} errors)",
+            f"- Great Expectations: {passed} of {len(report['expectations'])} expectations met",
+            f"- File sizes and hashes: {'all match' if not report['file_checks'] else '; '.join(report['file_checks'])}", ""]
+    return "\n".join(out)
