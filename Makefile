@@ -31,10 +31,10 @@ $(VENV)/.installed: requirements.lock
 $(W)/ingest/%.json: raw/sources.yaml annotations/boilerplate.yaml $(wildcard raw/*.txt) $(CODE) | venv
 	$(RUN) ingest $*
 
-$(W)/coded/%.json: annotations/sources/%.yaml annotations/actors.yaml $(wildcard annotations/actors/*.yaml) $(W)/ingest/%.json schemas/fields.yaml schemas/tables.yaml $(CODE) | venv
+$(W)/coded/%.json: annotations/sources/%.yaml annotations/actors.yaml $(W)/ingest/%.json schemas/fields.yaml schemas/tables.yaml $(CODE) | venv
 	$(RUN) code $*
 
-$(W)/linked.json: $(CODED) $(INGESTED) annotations/actors.yaml $(wildcard annotations/actors/*.yaml) raw/sources.yaml $(CODE)
+$(W)/linked.json: $(CODED) $(INGESTED) annotations/actors.yaml raw/sources.yaml $(CODE)
 	$(RUN) link
 
 # datapackage.json's `created` is the last commit's date: repackage when that date changes

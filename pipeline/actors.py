@@ -8,13 +8,12 @@ from . import schemas
 from .files import ROOT, PipelineError, read_yaml, rel
 
 REGISTRY = ROOT / "annotations" / "actors.yaml"
-EXTRA = ROOT / "annotations" / "actors"  # drafts being merged into the registry, one file per coder
 ACTOR_KEYS = {"id", "name", "type", "alignment", "status", "country", "description", "aliases", "note"}
 REQUIRED = {"id", "name", "type", "alignment", "status", "description"}
 
 
-def registry_files():
-    return [REGISTRY] + sorted(EXTRA.glob("*.yaml"))
+def _fail(line, problem, fix):
+    raise PipelineError(rel(REGISTRY), line, problem, fix)
 
 
 @lru_cache(maxsize=None)
@@ -22,17 +21,11 @@ def load():
     """(actors by id, alias index casefold -> actor_id, alias rows in registry order)."""
     actors, index, aliases = {}, {}, []
     alias_types = schemas.enum_values("actor_aliases", "alias_type")
-    entries = []
-    for path in registry_files():
-        data = read_yaml(path)
-        if not isinstance(data, dict) or not isinstance(data.get("actors"), list):
-            raise PipelineError(rel(path), 1, "no `actors:` list", "start the file with `actors:` and one entry per actor")
-        entries += [(rel(path), entry) for entry in data["actors"]]
-    for file, entry in entries:
+    data = read_yaml(REGISTRY)
+    if not isinstance(data, dict) or not isinstance(data.get("actors"), list):
+        _fail(1, "no `actors:` list", "start the file with `actors:` and one entry per actor")
+    for entry in data["actors"]:
         line = getattr(entry, "line", 0)
-
-        def _fail(line, problem, fix):
-            raise PipelineError(file, line, problem, fix)
         if not isinstance(entry, dict):
             _fail(line, "an actor entry is not a mapping", "write `- id: ...` with the keys of an actor")
         unknown, missing = set(entry) - ACTOR_KEYS, REQUIRED - set(entry)
@@ -42,13 +35,13 @@ def load():
             _fail(line, f"missing key(s) {sorted(missing)}", "add them")
         actor_id = entry["id"]
         if actor_id in actors:
-            _fail(line, f"actor {actor_id!r} is defined twice (first at {actors[actor_id]['where']})",
+            _fail(line, f"actor {actor_id!r} is defined twice (first at line {actors[actor_id]['line']})",
                   "merge the two entries into one")
         for column, key in (("actor_type", "type"), ("alignment", "alignment"), ("status", "status")):
             allowed = schemas.enum_values("actors", column)
             if entry[key] not in allowed:
                 _fail(line, f"{key} {entry[key]!r} is not one of {allowed}", "use one of the listed values")
-        actors[actor_id] = {"where": f"{file}:{line}", **entry}
+        actors[actor_id] = {"line": line, **entry}
         names = [{"alias": entry["name"], "type": "canonical"}] + list(entry.get("aliases") or [])
         for item in names:
             item = {"alias": item, "type": "other"} if isinstance(item, str) else item

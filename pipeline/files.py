@@ -87,6 +87,7 @@ def write_bytes_atomic(path, data):
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; published files are for everyone
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
