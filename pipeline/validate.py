@@ -151,6 +151,8 @@ def validate():
         "expectations": run_expectations(frames),
         "candidate_coverage": linked["candidate_coverage"],
         "disagreements": linked["disagreements"],
+        "disputed_rows": {t: sorted(frames[t].loc[frames[t]["disputed"], schemas.table_schema(t)["primaryKey"][0]].tolist())
+                          for t in ("events", "pledges", "casualties", "relations")},
         "shared_passages": linked["shared_passages"],
     }
     failed = [f"{e['table']}: {e['expectation']} {e['kwargs']} ({e['unexpected_count']} rows)" for e in report["expectations"] if not e["success"]]
@@ -182,7 +184,9 @@ def markdown(report):
             values = "; ".join(f"{s}: {v}" for s, v in item["values"].items())
             out.append(f"- {d['table']} `{d['record_id']}`, {item['field']}: {values}")
     if not report["disagreements"]:
-        out.append("None found.")
+        out.append("None found: where several sources tell the same record, their dates and figures overlap.")
+    out += ["", "## Rows marked disputed", "", "Contested by a party or a source, or told differently by the sources behind them.", ""]
+    out += [f"- {t}: " + ", ".join(f"`{i}`" for i in ids) for t, ids in report["disputed_rows"].items() if ids]
     out += ["", "## Passages copied between sources", ""]
     out += [f"- {p['source_id']} [{p['char_start']}:{p['char_end']}] is {p['shared_fraction']:.0%} shared with {p['also_in']}"
             for p in report["shared_passages"]]
