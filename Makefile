@@ -16,7 +16,7 @@ CODE := $(wildcard pipeline/*.py) pipeline/conventions.yaml
 INGESTED := $(ALL_SOURCES:%=$(W)/ingest/%.json)
 CODED := $(SOURCES:%=$(W)/coded/%.json)
 
-.PHONY: all help venv test clean candidates FORCE
+.PHONY: all help venv test clean candidates release FORCE
 all: build/datapackage.json ## set up .venv and build the validated package in build/
 
 help: ## list the targets
@@ -55,6 +55,9 @@ candidates: ## print a draft coding sheet of uncovered flagged sentences: make c
 	@test -n "$(SOURCE)" || { echo "usage: make candidates SOURCE=<source_id>" >&2; exit 2; }
 	@$(MAKE) --no-print-directory $(W)/ingest/$(SOURCE).json $(if $(wildcard annotations/sources/$(SOURCE).yaml),$(W)/coded/$(SOURCE).json) >&2
 	@$(RUN) candidates $(SOURCE)
+
+release: all ## zip build/ into dist/ with its sha256 and notes, and tag v<version> (clean tree, new version only)
+	$(RUN) release
 
 test: all ## build, then run the test suite
 	$(VENV)/bin/pytest

@@ -13,6 +13,7 @@ STAGES = {
     "package": "write CSV, Parquet and datapackage.json into build/work/package/",
     "validate": "Frictionless + Great Expectations on the staged package; writes quality.json",
     "promote": "move the validated package into build/",
+    "release": "zip build/ into dist/ with its sha256 and release notes; tag v<version>",
     "candidates": "print a draft coding sheet of the flagged sentences not yet covered (needs SOURCE)",
 }
 
@@ -47,6 +48,9 @@ def main(argv=None):
             from .candidates import draft
             print(draft(args.source), end="")
             return 0
+        elif args.stage == "release":
+            from .release import release
+            release()
         elif args.stage == "promote":
             from .publish import promote
             promote()

@@ -1,0 +1,77 @@
+"""Releases that other projects can pin: `make release` zips the validated package in build/
+deterministically (sorted entries, fixed timestamps and permissions), writes its sha256 and
+release notes into dist/, and tags the commit v<version>. `open_release` is the consumer's
+side: it checks the zip's sha256 and every resource hash before returning typed tables."""
+import hashlib
+import io
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+from .files import ROOT, PipelineError, write_bytes_atomic
+from .publish import BUILD, version
+
+DIST = ROOT / "dist"
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: no wall clock in the bytes
+
+
+def _git(*args):
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def zip_bytes(build_dir):
+    """The published files of build_dir (not work/) as a zip whose bytes depend only on their content."""
+    files = sorted(p for p in build_dir.rglob("*") if p.is_file() and "work" not in p.relative_to(build_dir).parts)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for path in files:
+            info = zipfile.ZipInfo(f"aq-is-conflict-{version()}/{path.relative_to(build_dir).as_posix()}", ZIP_TIME)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, path.read_bytes(), compresslevel=9)
+    return buf.getvalue()
+
+
+def release():
+    v = version()
+    name = f"aq-is-conflict-{v}"
+    if _git("status", "--porcelain"):
+        raise PipelineError("(working tree)", 0, "uncommitted changes", "commit or stash them: a release is built from a commit")
+    if (DIST / f"{name}.zip").exists() or _git("tag", "--list", f"v{v}"):
+        raise PipelineError("pyproject.toml", 0, f"version {v} is already released", "raise the version (see README: version policy)")
+    data = zip_bytes(BUILD)
+    digest = hashlib.sha256(data).hexdigest()
+    write_bytes_atomic(DIST / f"{name}.zip", data)
+    write_bytes_atomic(DIST / f"{name}.zip.sha256", f"{digest}  {name}.zip\n".encode())
+    write_bytes_atomic(DIST / f"{name}.md", release_notes(v, digest).encode("utf-8"))
+    _git("tag", f"v{v}")
+    print(f"dist/{name}.zip  sha256 {digest}  tagged v{v}")
+
+
+def release_notes(v, digest):
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    section = changelog.split(f"## {v}", 1)[1].split("\n## ", 1)[0] if f"## {v}" in changelog else "\n(no changelog entry)\n"
+    return f"# aq-is-conflict {v}\n\nsha256 of aq-is-conflict-{v}.zip: `{digest}`\n{section}"
+
+
+def open_release(zip_path, sha256=None):
+    """Typed tables (pandas DataFrames from the Parquet files) of a release zip, after checking the
+    zip against `sha256` (or the .sha256 file beside it) and every resource against its hash."""
+    import pandas as pd
+    zip_path = Path(zip_path)
+    data = zip_path.read_bytes()
+    expected = sha256 or Path(f"{zip_path}.sha256").read_text().split()[0]
+    if hashlib.sha256(data).hexdigest() != expected:
+        raise ValueError(f"{zip_path}: sha256 does not match {expected}: the file is not the release you pinned")
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        root = z.namelist()[0].split("/")[0]
+        descriptor = json.loads(z.read(f"{root}/datapackage.json"))
+        tables = {}
+        for res in descriptor["resources"]:
+            content = z.read(f"{root}/{res['path']}")
+            if res["hash"] != "sha256:" + hashlib.sha256(content).hexdigest():
+                raise ValueError(f"{zip_path}: {res['path']} does not match its hash in datapackage.json")
+            if res["format"] == "parquet":
+                tables[res["name"].removesuffix("-parquet")] = pd.read_parquet(io.BytesIO(content))
+    return tables
