@@ -5,10 +5,12 @@ side: it checks the zip's sha256 and every resource hash before returning typed 
 import hashlib
 import io
 import json
+import re
 import subprocess
 import zipfile
 from pathlib import Path
 
+from . import compat
 from .files import ROOT, PipelineError, write_bytes_atomic
 from .publish import BUILD, version
 
@@ -34,19 +36,41 @@ def zip_bytes(build_dir):
 
 
 def release():
+    """Cut the version in pyproject.toml; at a commit already tagged with it, rebuild and verify instead."""
     v = version()
     name = f"aq-is-conflict-{v}"
     if _git("status", "--porcelain"):
         raise PipelineError("(working tree)", 0, "uncommitted changes", "commit or stash them: a release is built from a commit")
-    if (DIST / f"{name}.zip").exists() or _git("tag", "--list", f"v{v}"):
-        raise PipelineError("pyproject.toml", 0, f"version {v} is already released", "raise the version (see README: version policy)")
+    if _git("tag", "--list", f"v{v}"):
+        return verify(v, name)
+    if (DIST / f"{name}.zip").exists():
+        raise PipelineError(f"dist/{name}.zip", 0, f"version {v} is already released", "raise the version (README: version policy)")
+    problems = compat.check()
+    if problems:
+        raise PipelineError("pyproject.toml", 0, "breaking changes without a MAJOR version: " + "; ".join(problems), "raise MAJOR or undo them")
+    path = compat.record()
+    _git("add", str(path))
+    _git("commit", "-q", "-m", f"Release {v}: record its schemas and IDs")
+    subprocess.run(["make", "--no-print-directory", "all"], cwd=ROOT, check=True)  # `created` is this commit's date
     data = zip_bytes(BUILD)
     digest = hashlib.sha256(data).hexdigest()
     write_bytes_atomic(DIST / f"{name}.zip", data)
     write_bytes_atomic(DIST / f"{name}.zip.sha256", f"{digest}  {name}.zip\n".encode())
     write_bytes_atomic(DIST / f"{name}.md", release_notes(v, digest).encode("utf-8"))
-    _git("tag", f"v{v}")
+    _git("tag", "-a", f"v{v}", "-m", f"aq-is-conflict {v}\n\nsha256 {digest}  {name}.zip")
     print(f"dist/{name}.zip  sha256 {digest}  tagged v{v}")
+
+
+def verify(v, name):
+    """At the tag: rebuild the zip and check it has the sha256 recorded in the tag."""
+    if _git("rev-list", "-n", "1", f"v{v}") != _git("rev-parse", "HEAD"):
+        raise PipelineError("pyproject.toml", 0, f"version {v} is already released at another commit", "raise the version")
+    recorded = re.search(r"sha256 ([0-9a-f]{64})", _git("tag", "-l", "--format=%(contents)", f"v{v}")).group(1)
+    digest = hashlib.sha256(zip_bytes(BUILD)).hexdigest()
+    if digest != recorded:
+        raise PipelineError(f"dist/{name}.zip", 0, f"rebuilt zip has sha256 {digest}, the release has {recorded}",
+                            "build from a clean checkout of the tag with the locked environment")
+    print(f"rebuilt {name}.zip matches the released sha256 {digest}")
 
 
 def release_notes(v, digest):
