@@ -16,7 +16,7 @@ CODE := $(wildcard pipeline/*.py) pipeline/conventions.yaml
 INGESTED := $(ALL_SOURCES:%=$(W)/ingest/%.json)
 CODED := $(SOURCES:%=$(W)/coded/%.json)
 
-.PHONY: all help venv test clean candidates release FORCE
+.PHONY: all help venv test clean candidates release diff FORCE
 all: build/datapackage.json ## set up .venv and build the validated package in build/
 
 help: ## list the targets
@@ -55,6 +55,10 @@ candidates: ## print a draft coding sheet of uncovered flagged sentences: make c
 	@test -n "$(SOURCE)" || { echo "usage: make candidates SOURCE=<source_id>" >&2; exit 2; }
 	@$(MAKE) --no-print-directory $(W)/ingest/$(SOURCE).json $(if $(wildcard annotations/sources/$(SOURCE).yaml),$(W)/coded/$(SOURCE).json) >&2
 	@$(RUN) candidates $(SOURCE)
+
+diff: all ## row and schema diff against FROM=<git ref or release zip>, as Markdown and build/work/diff.json
+	@test -n "$(FROM)" || { echo "usage: make diff FROM=<git ref or release zip>" >&2; exit 2; }
+	@$(RUN) diff $(FROM)
 
 release: all ## zip build/ into dist/ with its sha256 and notes, and tag v<version> (clean tree, new version only)
 	$(RUN) release

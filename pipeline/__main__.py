@@ -14,6 +14,7 @@ STAGES = {
     "validate": "Frictionless + Great Expectations on the staged package; writes quality.json",
     "promote": "move the validated package into build/",
     "release": "zip build/ into dist/ with its sha256 and release notes; tag v<version>",
+    "diff": "row and schema diff of build/ against FROM, a git ref or release zip (needs FROM as SOURCE)",
     "candidates": "print a draft coding sheet of the flagged sentences not yet covered (needs SOURCE)",
 }
 
@@ -48,6 +49,11 @@ def main(argv=None):
             from .candidates import draft
             print(draft(args.source), end="")
             return 0
+        elif args.stage == "diff":
+            if not args.source:
+                parser.error("diff needs FROM: a git ref or a release zip")
+            from .diff import diff
+            diff(args.source)
         elif args.stage == "release":
             from .release import release
             release()
