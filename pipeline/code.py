@@ -9,12 +9,12 @@ import re
 
 from . import actors, schemas
 from .files import ROOT, WORK, PipelineError, read_json, read_yaml, rel, write_json
-from .normalize import NormalizeError, parse_count, parse_date
+from .normalize import NormalizeError, parse_count, parse_date, shift_date
 
 SHEETS = ROOT / "annotations" / "sources"
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-COMMON = {"id": True, "quote": True, "note": False}
+COMMON = {"id": True, "quote": True, "note": False, "anchor": False}
 KEYS = {
     "events": {"title": True, "type": True, "date": False, "location": False, "admin1": False, "country": False,
                "location_precision": False, "conflict": True, "summary": True, "claimed_by": False, "actors": True,
@@ -99,12 +99,15 @@ class Sheet:
         return f"; closest sentence: {best[0][:100]!r}" if best else ""
 
     # -- values ---------------------------------------------------------------------------
-    def date(self, words, evidence, line):
-        """The date group for verbatim date words; a missing year comes from the text before them."""
+    def date(self, words, evidence, line, anchor=None):
+        """The date group for verbatim date words; a missing year comes from the text before them.
+        Relative words ("three days later") are read against `anchor`, date words the quotes also give."""
         if words in (None, ""):
             return {"start": None, "end": None, "edtf": "", "precision": "unknown", "text": "", "year_inferred": False, "ongoing": False}
         position = self._fragment(words, evidence, line, "date")
         try:
+            if anchor:
+                return shift_date(words, self.date(anchor, evidence, line))
             return parse_date(words, context_year=self._year_before(position))
         except NormalizeError as e:
             self.fail(line, f"date {words!r} cannot be read: {e}", "copy just the date words (e.g. \"26 April 2019\", \"early 2020\")")
@@ -200,7 +203,7 @@ def code_record(sheet, table, record):
                    admin1=record.get("admin1", ""), country_iso3=record.get("country", ""),
                    location_precision=record.get("location_precision", "unknown"), conflict=record["conflict"],
                    summary=record["summary"], claimed_by=opt("claimed_by"))
-        row.update(_group("date", sheet.date(record.get("date"), evidence, line)))
+        row.update(_group("date", sheet.date(record.get("date"), evidence, line, record.get("anchor"))))
         row["ongoing"] = row.pop("date_ongoing") or record.get("ongoing") is True
         roles = schemas.enum_values("event_actors", "role")
         if not isinstance(record["actors"], dict) or not record["actors"]:
@@ -216,16 +219,16 @@ def code_record(sheet, table, record):
                    organization_id=opt("organization") or pledgee, pledge_type=record["type"],
                    visibility=record.get("visibility", "unknown"), responds_to=record.get("responds_to"),
                    event_id=record.get("event"), claimed_by=opt("claimed_by"))
-        row.update(_group("date", sheet.date(record.get("date"), evidence, line), drop_ongoing=True))
+        row.update(_group("date", sheet.date(record.get("date"), evidence, line, record.get("anchor")), drop_ongoing=True))
     elif table == "casualties":
         row.update(event_id=record["event"], actor_id=sheet.actor(record["actor"], line), inflicted_by=opt("inflicted_by"),
                    category=record["category"], scope=record["scope"], claimed_by=opt("claimed_by"))
         row.update(_group("count", sheet.count(record["count"], evidence, line)))
-        row.update(_group("date", sheet.date(record.get("date"), evidence, line), drop_ongoing=True))
+        row.update(_group("date", sheet.date(record.get("date"), evidence, line, record.get("anchor")), drop_ongoing=True))
     elif table == "relations":
         row.update(subject_id=sheet.actor(record["subject"], line), relation=record["relation"],
                    object_id=sheet.actor(record["object"], line), claimed_by=opt("claimed_by"))
-        row.update(_group("valid", sheet.date(record.get("valid"), evidence, line), drop_ongoing=True))
+        row.update(_group("valid", sheet.date(record.get("valid"), evidence, line, record.get("anchor")), drop_ongoing=True))
     if not isinstance(record.get("disputed", False), bool):
         sheet.fail(line, "disputed must be true or false", "write disputed: true")
     row["disputed"] = record.get("disputed", False)

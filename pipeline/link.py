@@ -101,20 +101,23 @@ def merge(rows, grade_rank):
             continue
         lows = [_bound(r, prefix, "low") for r in stated]
         highs = [_bound(r, prefix, "high") for r in stated]
-        # the narrowest wording wins (October 2004 over 2004); it must overlap every other one
-        narrowest = min(stated, key=lambda r: (_span(r, prefix), grade_rank[r["source_id"]]))
-        merged.update({k: v for k, v in narrowest.items() if k.startswith(prefix + "_")})
+        # where the wordings overlap the narrowest wins (October 2004 over 2004); where they
+        # disagree, the best-graded source's, and the disagreement is reported
+        agree = max(lows) <= min(highs)
+        chosen = min(stated, key=lambda r: ((_span(r, prefix),) if agree else ()) + (grade_rank[r["source_id"]],))
+        merged.update({k: v for k, v in chosen.items() if k.startswith(prefix + "_")})
         if prefix == "date" and "ongoing" in merged:
             merged["ongoing"] = any(r["ongoing"] for r in rows)
-        if max(lows) > min(highs):
-            disagreements.append({"field": prefix, "values": {r["source_id"]: r[f"{prefix}_text"] for r in stated}})
+        if not agree:
+            disagreements.append({"field": prefix, "values": {
+                r["source_id"]: r[f"{prefix}_text"] + (f" ({r[f'{prefix}_edtf']})" if prefix != "count" else "") for r in stated}})
     for k in fields:
         if any(k.startswith(p + "_") for p in GROUP_PREFIXES) or k == "ongoing":
             continue
         stated = {r["source_id"]: r[k] for r in rows if not _empty(r[k])}
         if stated and _empty(merged[k]):
             merged[k] = next(iter(stated.values()))
-        if len(set(map(str, stated.values()))) > 1 and k not in ("title", "summary"):
+        if len(set(map(str, stated.values()))) > 1 and k not in ("title", "summary", "location"):  # free wording
             disagreements.append({"field": k, "values": stated})
     return merged, disagreements
 

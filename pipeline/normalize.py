@@ -202,6 +202,46 @@ def parse_date(text: str, context_year: int | None = None) -> dict:
             "edtf": edtf, "precision": precision, "text": text, "year_inferred": year_inferred, "ongoing": ongoing}
 
 
+# ---------------------------------------------------------------- relative dates
+
+_RELATIVE = re.compile(r"(?:(?P<n>[\w-]+) (?P<unit>day|week|month|year)s? later"
+                       r"|within (?P<wn>[\w-]+) (?P<wunit>day|week|month|year)s? of (?:that|this|the same) date"
+                       r"|the (?:following|next) (?P<nunit>day|week|month|year))")
+
+
+def _add(d, n, unit):
+    """d moved by n days, weeks, months or years (a month end stays in its month)."""
+    if unit in ("day", "week"):
+        return date.fromordinal(d.toordinal() + n * (7 if unit == "week" else 1))
+    months = d.year * 12 + d.month - 1 + n * (12 if unit == "year" else 1)
+    y, m = divmod(months, 12)
+    return date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+
+
+def shift_date(text: str, anchor: dict) -> dict:
+    """Relative date words ("three days later", "within a month of that date", "the following
+    day") read against an anchor date group (the parse of date words the same passage gives)."""
+    m = _RELATIVE.fullmatch(" ".join(str(text).split()).lower()) if isinstance(text, str) else None
+    if not m:
+        raise NormalizeError(f"relative date {text!r} not understood; accepted: 'N days/weeks/months/years later', "
+                             "'within N days/months of that date', 'the following day/week/month/year'")
+    if anchor["start"] is None or anchor["end"] is None:
+        raise NormalizeError(f"relative date {text!r} needs an anchor with a known year and an end")
+    unit = m.group("unit") or m.group("wunit") or m.group("nunit")
+    words = m.group("n") or m.group("wn")
+    n = 1 if words is None or words in ("a", "an", "one") else _number(words)
+    if n is None or not 0 < n < 1000:
+        raise NormalizeError(f"relative date {text!r}: {words!r} is not a number of {unit}s")
+    start, end = (date.fromisoformat(str(anchor["start"])), date.fromisoformat(str(anchor["end"])))
+    if m.group("wn") is not None:
+        start, end = _add(start, -n, unit), _add(end, n, unit)
+    else:
+        start, end = _add(start, n, unit), _add(end, n, unit)
+    edtf = start.isoformat() if start == end else f"{start.isoformat()}/{end.isoformat()}"
+    return {"start": start, "end": end, "edtf": edtf, "precision": anchor["precision"] if start == end or m.group("wn") is None else "month",
+            "text": text, "year_inferred": anchor["year_inferred"], "ongoing": False}
+
+
 # ---------------------------------------------------------------- counts
 
 VAGUE = COUNTS["vague"]

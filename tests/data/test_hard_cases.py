@@ -139,3 +139,18 @@ def test_the_quality_report_has_counts_coverage_and_disagreements():
     assert all(c["coverage"] == 1.0 for c in report["candidate_coverage"].values())
     assert len(report["candidate_coverage"]) == 5
     assert "disagreements" in report
+
+
+def test_sources_that_date_the_same_founding_differently_are_listed_and_the_row_marked():
+    report = json.loads((BUILD / "quality.json").read_text())
+    jtj = [d for d in report["disagreements"] if d["record_id"] == "founding-of-jama-at-al-tawhid-wal-jihad"]
+    assert jtj and jtj[0]["disagreements"][0]["field"] == "date"
+    event = by_id("events")["founding-of-jama-at-al-tawhid-wal-jihad"]
+    assert event["disputed"] == "true" and event["confidence"] != "high"
+    assert event["date_start"] == "2003-08-20"  # the best-graded source's dating (Orton, B) when they disagree
+
+
+def test_relative_dates_are_read_against_the_date_they_follow():
+    assert by_id("events")["declaration-of-islamic-state-of-iraq"]["date_start"] == "2006-10-15"  # "Three days later"
+    burjan = by_id("events")["darzab-2-execution-of-mullah-burjan"]  # "three days later" after "On 15 July" (2018)
+    assert (burjan["date_start"], burjan["date_year_inferred"]) == ("2018-07-18", "true")

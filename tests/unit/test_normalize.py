@@ -8,7 +8,7 @@ from edtf import parse_edtf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.normalize import CONVENTIONS, NormalizeError, parse_count, parse_date
+from pipeline.normalize import CONVENTIONS, NormalizeError, parse_count, parse_date, shift_date
 
 D = date
 MONTHS = list(calendar.month_name)[1:]
@@ -313,3 +313,25 @@ def test_count_ranges(a, b, sep):
     else:
         assert parse_count(text) == {"low": a, "high": b, "best": None, "qualifier": "range", "text": text}
         assert parse_count(f"between {a} and {b}")["high"] == b
+
+
+# ---------------------------------------------------------------- relative dates
+
+
+
+def test_relative_words_are_read_against_their_anchor():
+    assert shift_date("Three days later", parse_date("12 October 2006"))["start"] == date(2006, 10, 15)
+    within = shift_date("within a month of that date", parse_date("20 September 2003"))
+    assert (within["start"], within["end"], within["edtf"]) == (date(2003, 8, 20), date(2003, 10, 20), "2003-08-20/2003-10-20")
+    assert shift_date("the following day", parse_date("31 December 2019"))["start"] == date(2020, 1, 1)
+
+
+def test_a_relative_date_keeps_the_anchors_inferred_year_flag():
+    assert shift_date("three days later", parse_date("15 July", context_year=2018))["year_inferred"] is True
+
+
+def test_a_relative_date_without_a_known_anchor_year_is_refused():
+    with pytest.raises(NormalizeError):
+        shift_date("three days later", parse_date("15 July"))
+    with pytest.raises(NormalizeError):
+        shift_date("soon after", parse_date("15 July 2018"))
