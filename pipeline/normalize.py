@@ -204,9 +204,11 @@ def parse_date(text: str, context_year: int | None = None) -> dict:
 
 # ---------------------------------------------------------------- relative dates
 
-_RELATIVE = re.compile(r"(?:(?P<n>[\w-]+) (?P<unit>day|week|month|year)s? later"
+_RELATIVE = re.compile(r"(?:in )?(?:(?P<n>[\w-]+) (?P<unit>day|week|month|year)s? later"
                        r"|within (?P<wn>[\w-]+) (?P<wunit>day|week|month|year)s? of (?:that|this|the same) date"
-                       r"|the (?:following|next) (?P<nunit>day|week|month|year))")
+                       r"|the (?:following|next) (?P<nunit>day|week|month|year)"
+                       r"|(?P<later>later )?(?:that|the same|that same) (?P<sunit>month|year)"
+                       r"|the (?P<punit>month|year) (?:prior|before))")
 
 
 def _add(d, n, unit):
@@ -227,6 +229,8 @@ def shift_date(text: str, anchor: dict) -> dict:
                              "'within N days/months of that date', 'the following day/week/month/year'")
     if anchor["start"] is None or anchor["end"] is None:
         raise NormalizeError(f"relative date {text!r} needs an anchor with a known year and an end")
+    if m.group("sunit") or m.group("punit"):
+        return _same_period(text, anchor, m)
     unit = m.group("unit") or m.group("wunit") or m.group("nunit")
     words = m.group("n") or m.group("wn")
     n = 1 if words is None or words in ("a", "an", "one") else _number(words)
@@ -240,6 +244,25 @@ def shift_date(text: str, anchor: dict) -> dict:
     edtf = start.isoformat() if start == end else f"{start.isoformat()}/{end.isoformat()}"
     return {"start": start, "end": end, "edtf": edtf, "precision": anchor["precision"] if start == end or m.group("wn") is None else "month",
             "text": text, "year_inferred": anchor["year_inferred"], "ongoing": False}
+
+
+def _same_period(text, anchor, m):
+    """'that same year', 'later that month', 'the month prior': the anchor's (or the previous) month or year."""
+    unit = m.group("sunit") or m.group("punit")
+    first = date.fromisoformat(str(anchor["start"]))
+    if m.group("punit"):
+        first = _add(first.replace(day=1), -1, unit)
+    if unit == "year":
+        start, end, edtf, precision = date(first.year, 1, 1), date(first.year, 12, 31), f"{first.year}", "year"
+    else:
+        start = first.replace(day=1)
+        end = date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
+        edtf, precision = f"{first.year}-{first.month:02d}", "month"
+    if m.group("later"):
+        start = date.fromisoformat(str(anchor["start"]))
+        edtf = f"{start.isoformat()}/{end.isoformat()}"
+    return {"start": start, "end": end, "edtf": edtf, "precision": precision, "text": text,
+            "year_inferred": anchor["year_inferred"], "ongoing": False}
 
 
 # ---------------------------------------------------------------- counts

@@ -335,3 +335,11 @@ def test_a_relative_date_without_a_known_anchor_year_is_refused():
         shift_date("three days later", parse_date("15 July"))
     with pytest.raises(NormalizeError):
         shift_date("soon after", parse_date("15 July 2018"))
+
+
+def test_same_and_previous_periods_follow_their_anchor():
+    same = shift_date("In the same month", parse_date("mid-June 2019"))
+    assert (same["start"], same["end"], same["precision"]) == (date(2019, 6, 1), date(2019, 6, 30), "month")
+    prior = shift_date("the month prior", parse_date("January 2020"))
+    assert (prior["start"], prior["end"], prior["edtf"]) == (date(2019, 12, 1), date(2019, 12, 31), "2019-12")
+    assert shift_date("that same year", parse_date("2015"))["edtf"] == "2015"
