@@ -43,7 +43,7 @@ def release():
         raise PipelineError("(working tree)", 0, "uncommitted changes", "commit or stash them: a release is built from a commit")
     if _git("tag", "--list", f"v{v}"):
         return verify(v, name)
-    if (DIST / f"{name}.zip").exists():
+    if (DIST / f"{name}.zip").exists() or (compat.RELEASES / f"{v}.json").exists():
         raise PipelineError(f"dist/{name}.zip", 0, f"version {v} is already released", "raise the version (README: version policy)")
     problems = compat.check()
     if problems:
