@@ -17,7 +17,10 @@ INGESTED := $(ALL_SOURCES:%=$(W)/ingest/%.json)
 CODED := $(SOURCES:%=$(W)/coded/%.json)
 
 .PHONY: all help venv test clean candidates release diff FORCE
-all: build/datapackage.json ## set up .venv and build the validated package in build/
+# one build at a time: a second `make` started meanwhile stops with a clear message
+all: ## set up .venv and build the validated package in build/
+	@mkdir -p $(W); rc=0; flock -n -E 75 $(W)/.lock $(MAKE) --no-print-directory build/datapackage.json || rc=$$?; \
+	if [ $$rc -eq 75 ]; then echo "error: $(W)/.lock: another build is running. Fix: wait for it to finish, then run make again" >&2; fi; exit $$rc
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort

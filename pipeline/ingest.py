@@ -64,13 +64,13 @@ def read_raw(entry):
     path = raw_path(entry)
     if not path.is_file():
         raise PipelineError(rel(path), 0, "the raw file is missing", "restore it from the source (raw/ is never edited)")
+    data = path.read_bytes()
+    if not data:
+        raise PipelineError(rel(path), 0, "the raw file is empty", "restore the document's text")
     actual = sha256_file(path)
     if actual != entry["sha256"]:
         raise PipelineError(rel(path), 0, f"sha256 is {actual}, the manifest says {entry['sha256']}",
                             "restore the original file; if the source really changed, add it as a new version with its own entry")
-    data = path.read_bytes()
-    if not data:
-        raise PipelineError(rel(path), 0, "the raw file is empty", "restore the document's text")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:

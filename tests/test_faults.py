@@ -1,0 +1,84 @@
+"""The fault catalogue: each bad input stops the build with one clear message naming the file
+(and line) and the fix, a non-zero exit, and the published package in build/ as it was."""
+import hashlib
+import os
+
+import pytest
+
+from conftest import REPO, build_copy, published, run_stage
+
+FIXTURE = REPO / "tests" / "fixtures" / "tiny"
+INPUTS = [FIXTURE / "raw", FIXTURE / "annotations", REPO / "schemas", REPO / "pyproject.toml"]
+STAGES = [["ingest", "tiny"], ["code", "tiny"], ["link"], ["package"], ["validate"], ["promote"]]
+
+
+def edit(root, path, old, new):
+    p = root / path
+    text = p.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def new_raw_bytes(root, data):
+    """Replace the raw file and record its new sha256, as a coder adding a new version would."""
+    (root / "raw" / "tiny.txt").write_bytes(data)
+    manifest = root / "raw" / "sources.yaml"
+    text = manifest.read_text()
+    old = text.split("sha256: ")[1].split()[0]
+    manifest.write_text(text.replace(old, hashlib.sha256(data).hexdigest()))
+
+
+SHEET = "annotations/sources/tiny.yaml"
+TEXT = (FIXTURE / "raw" / "tiny.txt").read_bytes()
+FAULTS = {
+    # raw files and manifest
+    "raw changed": (lambda r: (r / "raw/tiny.txt").write_bytes(TEXT.replace(b"seventy", b"eighty")), "raw/tiny.txt: sha256 is"),
+    "raw missing": (lambda r: (r / "raw/tiny.txt").unlink(), "raw/tiny.txt: the raw file is missing"),
+    "raw empty": (lambda r: (r / "raw/tiny.txt").write_bytes(b""), "raw/tiny.txt: the raw file is empty"),
+    "raw not utf-8": (lambda r: new_raw_bytes(r, TEXT.replace(b"Testville", b"Testvill\xe9", 1)), "raw/tiny.txt:3: not valid UTF-8"),
+    "raw with BOM": (lambda r: new_raw_bytes(r, b"\xef\xbb\xbf" + TEXT), "raw/tiny.txt:1: the file starts with a byte-order mark"),
+    "raw with CRLF": (lambda r: new_raw_bytes(r, TEXT.replace(b"\n", b"\r\n")), "raw/tiny.txt:1: CR line ends"),
+    "manifest path ../": (lambda r: edit(r, "raw/sources.yaml", "file: tiny.txt", "file: ../tiny.txt"), "raw/sources.yaml:2: file '../tiny.txt' is not a plain file inside raw/"),
+    "manifest absolute path": (lambda r: edit(r, "raw/sources.yaml", "file: tiny.txt", "file: /etc/passwd"), "is not a plain file inside raw/"),
+    "manifest symlink out": (lambda r: (os.symlink("/etc/hostname", r / "raw/out.txt"), edit(r, "raw/sources.yaml", "file: tiny.txt", "file: out.txt")), "is not a plain file inside raw/"),
+    # coding sheets
+    "yaml syntax error": (lambda r: edit(r, SHEET, "title: Battle of Testville", "title: [Battle of Testville"), "annotations/sources/tiny.yaml:5: invalid YAML"),
+    "unknown key": (lambda r: edit(r, SHEET, "    title: Battle", "    titel: x\n    title: Battle"), "tiny.yaml:3: unknown key(s) in a events record: 'titel' (did you mean 'title'?)"),
+    "missing key": (lambda r: edit(r, SHEET, "    summary: Group A and Group B fought near Testville.\n", ""), "tiny.yaml:3: events record 'battle-of-testville' lacks ['summary']"),
+    "wrong type": (lambda r: edit(r, SHEET, 'count: over seventy', 'count: 71'), "tiny.yaml:14: count 71 is not text"),
+    "unsafe tag": (lambda r: edit(r, SHEET, "title: Battle of Testville", "title: !!python/object:os.system ls"), "tiny.yaml:4: invalid YAML"),
+    "duplicate record id": (lambda r: edit(r, SHEET, "id: testville-group-b-killed", "id: battle-of-testville"), "is used twice"),
+    "quote not in source": (lambda r: edit(r, SHEET, "quote: In early March 2021 Group A and Group B fought near Testville.", "quote: In early March 2021 Group A and Group B fought near Testvile."), "tiny.yaml:3: quote not found"),
+    "quote in boilerplate": (lambda r: edit(r, SHEET, "    quote: In early March 2021 Group A and Group B fought near Testville.", "    quote: Leave a Reply"), "tiny.yaml:3: quote is inside boilerplate"),
+    "unknown actor": (lambda r: edit(r, SHEET, "side_b: [Group B]", "side_b: [Group Z]"), "tiny.yaml:3: unknown actor 'Group Z' (closest known: group b"),
+    "alias of two actors": (lambda r: edit(r, "annotations/actors.yaml", "description: Another fixture group.}", "description: Another fixture group., aliases: [Group A]}"), "annotations/actors.yaml:3: alias 'Group A' names both"),
+    "actor defined twice": (lambda r: edit(r, "annotations/actors.yaml", "id: group-b,", "id: group-a,"), "annotations/actors.yaml:3: actor 'group-a' is defined twice"),
+    "date words not in quote": (lambda r: edit(r, SHEET, "date: early March 2021", "date: late March 2021"), "tiny.yaml:3: date words 'late March 2021' are not in the record's quotes"),
+    "date not parsable": (lambda r: edit(r, SHEET, "date: 14 March", "date: 14 March, Group"), "tiny.yaml:14: date '14 March, Group' cannot be read"),
+    "count not parsable": (lambda r: edit(r, SHEET, "count: over seventy", "count: seventy fighters"), "tiny.yaml:14: count 'seventy fighters' cannot be read"),
+    "dangling event": (lambda r: edit(r, SHEET, "event: battle-of-testville", "event: battle-of-nowhere"), "tiny.yaml:14: event_id 'battle-of-nowhere' names no coded event"),
+    "record without evidence": (lambda r: edit(r, SHEET, "    quote: On 14 March", "    note: On 14 March"), "tiny.yaml:14: casualties record 'testville-group-b-killed' lacks ['quote']"),
+}
+
+
+@pytest.fixture(scope="module")
+def good_build(tmp_path_factory):
+    root = tmp_path_factory.mktemp("good") / "repo"
+    return root, published(build_copy(INPUTS, root, ["tiny"], 1600000000))
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_each_fault_stops_the_build_with_a_clear_message_and_build_intact(fault, good_build, tmp_path):
+    import shutil
+    root = tmp_path / "repo"
+    shutil.copytree(good_build[0], root, symlinks=True)
+    mutate, message = FAULTS[fault]
+    mutate(root)
+    for stage in STAGES:
+        out = run_stage(root, *stage)
+        if out.returncode:
+            break
+    assert out.returncode == 1, f"{fault}: the build did not fail"
+    assert message in out.stderr and "Fix:" in out.stderr, out.stderr
+    assert out.stderr.count("error:") == 1 and "Traceback" not in out.stderr
+    assert published(root / "build") == good_build[1]
