@@ -6,6 +6,7 @@ quotes must occur exactly (once, or once inside a given `context`), outside boil
 every date or count fragment must be words of the record's own quotes."""
 import difflib
 import re
+from datetime import date
 
 from . import actors, schemas
 from .files import ROOT, WORK, PipelineError, read_json, read_yaml, rel, write_json
@@ -108,9 +109,24 @@ class Sheet:
         try:
             if anchor:
                 return shift_date(words, self.date(anchor, evidence, line))
-            return parse_date(words, context_year=self._year_before(position))
+            group = parse_date(words, context_year=self._year_before(position))
         except NormalizeError as e:
             self.fail(line, f"date {words!r} cannot be read: {e}", "copy just the date words (e.g. \"26 April 2019\", \"early 2020\")")
+        self._check_section_years(words, group, position, line)
+        return group
+
+    def _check_section_years(self, words, group, position, line):
+        """A date whose years all fall outside the years its section heading names is refused
+        ("May 2019" in a section headed "All-out war (2020)"): usually a mistyped year."""
+        heading = self._section(position).split(" > ")[-1]
+        years = [int(y) for y in YEAR.findall(heading)]
+        if not years or group["start"] is None:
+            return
+        low, high = min(years), 9999 if "present" in heading.lower() else max(years)
+        end = group["end"] or date(9999, 12, 31)
+        if end.year < low or group["start"].year > high:
+            self.fail(line, f"date {words!r} ({group['edtf']}) contradicts its section {heading!r}",
+                      "check the year against the source, and that the quote is the passage the date belongs to")
 
     def count(self, words, evidence, line):
         self._fragment(words, evidence, line, "count")
