@@ -88,3 +88,9 @@ def test_each_fault_stops_the_build_with_a_clear_message_and_build_intact(fault,
     assert message in out.stderr and "Fix:" in out.stderr, out.stderr
     assert out.stderr.count("error:") == 1 and "Traceback" not in out.stderr
     assert published(root / "build") == good_build[1]
+
+
+def test_every_fault_is_in_the_docs_table():
+    table = (REPO / "docs" / "FAULTS.md").read_text(encoding="utf-8")
+    for fault in FAULTS:
+        assert f"| {fault} |" in table, f"docs/FAULTS.md lacks {fault!r}"
