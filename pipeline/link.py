@@ -247,8 +247,7 @@ def _add_deaths(tables):
 def _source_row(entry, corpus):
     published = parse_date(entry["published"]) if entry["published"] else {
         "start": None, "end": None, "edtf": "", "precision": "unknown", "text": "", "year_inferred": False}
-    row = {k: entry.get(k, "") for k in ("source_id", "file", "sha256", "title", "author", "publisher", "source_type",
-                                          "url", "license", "reliability", "reliability_reason")}
+    row = {k: entry[k] for k in schemas.columns("sources") if k in entry}
     row.update({f"published_{k}": v for k, v in published.items() if k != "ongoing"})
     row["chars"] = corpus.docs[entry["source_id"]]["chars"]
     return row
@@ -297,10 +296,9 @@ def _name_pattern(names):
 
 
 def _borrowed_evidence(actor_id, tables, record_evidence):
-    actor_columns = ("actor_id", "pledger_id", "pledgee_id", "organization_id", "subject_id", "object_id", "inflicted_by", "claimed_by")
-    for table in ("casualties", "pledges", "relations", "events"):
-        for row in tables[table]:
-            if actor_id in (row.get(c) for c in actor_columns):
+    for table, columns in schemas.references_to("actors").items():
+        for row in tables.get(table) or []:
+            if actor_id in (row.get(c) for c in columns):
                 record_id = row[schemas.table_schema(table)["primaryKey"][0]]
                 quotes = [e for e in record_evidence if e["record_id"] == record_id]
                 return [{**e, "evidence_id": f"{actor_id}--{e['source_id']}-{i}", "record_table": "actors", "record_id": actor_id}

@@ -101,6 +101,12 @@ def enum_values(table, column):
     raise KeyError(f"{table}.{column}")
 
 
+def references_to(target):
+    """{table: [columns]} of the foreign keys that point at `target` (e.g. every column naming an actor)."""
+    return {t: [f for fk in _table_schema(t).get("foreignKeys", []) if fk["reference"]["resource"] == target for f in fk["fields"]]
+            for t in table_names() if any(fk["reference"]["resource"] == target for fk in _table_schema(t).get("foreignKeys", []))}
+
+
 def arrow_schema(table):
     """Parquet types: dates date32, counts int64, booleans bool, enumerations dictionary-encoded."""
     out = []

@@ -69,11 +69,10 @@ def derive_checks(frames):
         (scope != "event") if events.loc[e, "event_type"] == "armed_conflict" else (scope != "conflict_total")
         for e, scope in zip(casualties["event_id"], casualties["scope"])]
     used = set()
-    for table, cols in (("event_actors", ["actor_id"]), ("pledges", ["pledger_id", "pledgee_id", "organization_id", "claimed_by"]),
-                        ("casualties", ["actor_id", "inflicted_by", "claimed_by"]), ("relations", ["subject_id", "object_id", "claimed_by"]),
-                        ("events", ["claimed_by"])):
-        for c in cols:
-            used |= set(frames[table][c].dropna())
+    for table, cols in schemas.references_to("actors").items():
+        if table != "actor_aliases":
+            for c in cols:
+                used |= set(frames[table][c].dropna())
     actors = frames["actors"]
     actors["used_or_explained"] = [a in used or n > 0 for a, n in zip(actors["actor_id"], actors["evidence_rows"])]
 
