@@ -10,7 +10,7 @@ from datetime import date
 
 from . import actors, schemas
 from .files import ROOT, WORK, PipelineError, read_json, read_yaml, rel, write_json
-from .normalize import NormalizeError, parse_count, parse_date, shift_date
+from .normalize import NormalizeError, no_date, parse_count, parse_date, shift_date
 
 SHEETS = ROOT / "annotations" / "sources"
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
@@ -104,7 +104,7 @@ class Sheet:
         """The date group for verbatim date words; a missing year comes from the text before them.
         Relative words ("three days later") are read against `anchor`, date words the quotes also give."""
         if words in (None, ""):
-            return {"start": None, "end": None, "edtf": "", "precision": "unknown", "text": "", "year_inferred": False, "ongoing": False}
+            return no_date()
         position = self._fragment(words, evidence, line, "date")
         try:
             if anchor:

@@ -10,7 +10,7 @@ from .code import KEYS, SHEETS
 from .conventions import CONVENTIONS
 from .files import WORK, PipelineError, read_json, rel, write_json
 from .ingest import load_manifest
-from .normalize import parse_date
+from .normalize import no_date, parse_date
 
 GROUP_PREFIXES = ("date", "valid", "count")
 WORD = re.compile(r"\w+")
@@ -245,8 +245,7 @@ def _add_deaths(tables):
 
 
 def _source_row(entry, corpus):
-    published = parse_date(entry["published"]) if entry["published"] else {
-        "start": None, "end": None, "edtf": "", "precision": "unknown", "text": "", "year_inferred": False}
+    published = parse_date(entry["published"]) if entry["published"] else no_date()
     row = {k: entry[k] for k in schemas.columns("sources") if k in entry}
     row.update({f"published_{k}": v for k, v in published.items() if k != "ongoing"})
     row["chars"] = corpus.docs[entry["source_id"]]["chars"]
@@ -267,7 +266,7 @@ def _actors(corpus, source_ids, tables, record_evidence):
         seen_in = next((s for s in source_ids if any(pattern.search(corpus.docs[s]["text"], sen["start"], sen["end"])
                                                      for sen in corpus.docs[s]["sentences"] if not sen["boilerplate"])), None)
         alias_rows.append({**a, "source_id": seen_in})
-    empty = {"start": None, "end": None, "edtf": "", "precision": "unknown", "text": "", "year_inferred": False}
+    empty = {k: v for k, v in no_date().items() if k != "ongoing"}
     for actor_id, entry in registry.items():
         row = {"actor_id": actor_id, "name": entry["name"], "actor_type": entry["type"], "alignment": entry["alignment"],
                "status": entry["status"], "country_iso3": entry.get("country") or None, "description": entry["description"]}

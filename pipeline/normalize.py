@@ -202,6 +202,11 @@ def parse_date(text: str, context_year: int | None = None) -> dict:
             "edtf": edtf, "precision": precision, "text": text, "year_inferred": year_inferred, "ongoing": ongoing}
 
 
+def no_date() -> dict:
+    """The date group of a record whose source gives no date."""
+    return {"start": None, "end": None, "edtf": "", "precision": "unknown", "text": "", "year_inferred": False, "ongoing": False}
+
+
 # ---------------------------------------------------------------- relative dates
 
 _RELATIVE = re.compile(r"(?:in )?(?:(?P<n>[\w-]+) (?P<unit>day|week|month|year)s? later"
