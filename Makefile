@@ -8,7 +8,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 RUN := $(PY) -m pipeline
-W := build/work
+W := .work
 
 SOURCES := $(basename $(notdir $(wildcard annotations/sources/*.yaml)))
 ALL_SOURCES := $(shell sed -n 's/^  - source_id: *//p' raw/sources.yaml)
@@ -31,7 +31,8 @@ $(VENV)/.installed: requirements.lock
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	touch $@
 
-$(W)/ingest/%.json: raw/sources.yaml annotations/boilerplate.yaml $(wildcard raw/*.txt) $(CODE) | venv
+# raw/ itself too: deleting a raw file changes only the folder
+$(W)/ingest/%.json: raw raw/sources.yaml annotations/boilerplate.yaml $(wildcard raw/*.txt) $(CODE) | venv
 	$(RUN) ingest $*
 
 $(W)/coded/%.json: annotations/sources/%.yaml annotations/actors.yaml $(W)/ingest/%.json schemas/fields.yaml schemas/tables.yaml $(CODE) | venv
@@ -42,7 +43,7 @@ $(W)/linked.json: $(CODED) $(INGESTED) annotations/actors.yaml raw/sources.yaml 
 
 # datapackage.json's `created` is the last commit's date: repackage when that date changes
 $(W)/last-commit: FORCE
-	@mkdir -p $(@D); d="$$(git log -1 --format=%cI 2>/dev/null || true)"; [ "$$(cat $@ 2>/dev/null)" = "$$d" ] || echo "$$d" > $@
+	@mkdir -p $(@D); d="$$(git log -1 --format=%cI 2>/dev/null || true)"; [ -f $@ ] && [ "$$(cat $@)" = "$$d" ] || echo "$$d" > $@
 
 $(W)/package/datapackage.json: $(W)/linked.json $(W)/last-commit schemas/fields.yaml schemas/tables.yaml pyproject.toml
 	$(RUN) package
@@ -50,8 +51,10 @@ $(W)/package/datapackage.json: $(W)/linked.json $(W)/last-commit schemas/fields.
 $(W)/quality.json: $(W)/package/datapackage.json
 	$(RUN) validate
 
-# the package reaches build/ only after validation passed
-build/datapackage.json: $(W)/quality.json
+# the package reaches build/ only after validation passed, in one atomic swap
+# (precious: make must not delete it when promote is interrupted after the swap)
+.PRECIOUS: build/datapackage.json
+build/datapackage.json: $(W)/quality.json pipeline/promote.py
 	$(RUN) promote
 
 candidates: ## print a draft coding sheet of uncovered flagged sentences: make candidates SOURCE=<source_id>
@@ -59,7 +62,7 @@ candidates: ## print a draft coding sheet of uncovered flagged sentences: make c
 	@$(MAKE) --no-print-directory $(W)/ingest/$(SOURCE).json $(if $(wildcard annotations/sources/$(SOURCE).yaml),$(W)/coded/$(SOURCE).json) >&2
 	@$(RUN) candidates $(SOURCE)
 
-diff: all ## row and schema diff against FROM=<git ref or release zip>, as Markdown and build/work/diff.json
+diff: all ## row and schema diff against FROM=<git ref or release zip>, as Markdown and .work/diff.json
 	@test -n "$(FROM)" || { echo "usage: make diff FROM=<git ref or release zip>" >&2; exit 2; }
 	@$(RUN) diff $(FROM)
 
@@ -69,5 +72,5 @@ release: all ## zip build/ into dist/ with its sha256 and notes, and tag v<versi
 test: all ## build, then run the test suite
 	$(VENV)/bin/pytest
 
-clean: ## remove build/ (keeps .venv)
-	rm -rf build
+clean: ## remove build/ and the intermediates in .work/ (keeps .venv)
+	rm -rf build .work .build-next

@@ -1,5 +1,5 @@
 """Command line: `python -m pipeline <stage> [source_id]`. Each stage reads and writes files
-under build/work/ so that Make rebuilds only what an input change affects."""
+under .work/ so that Make rebuilds only what an input change affects."""
 import argparse
 import sys
 import time
@@ -10,9 +10,9 @@ STAGES = {
     "ingest": "check a raw file against the manifest and segment it (needs SOURCE)",
     "code": "read a coding sheet, locate quotes, normalize values (needs SOURCE)",
     "link": "merge the coded sheets into tables",
-    "package": "write CSV, Parquet and datapackage.json into build/work/package/",
+    "package": "write CSV, Parquet and datapackage.json into .work/package/",
     "validate": "Frictionless + Great Expectations on the staged package; writes quality.json",
-    "promote": "move the validated package into build/",
+    "promote": "publish the validated package: swap a staged copy into build/ atomically",
     "release": "zip build/ into dist/ with its sha256 and release notes; tag v<version>",
     "diff": "row and schema diff of build/ against FROM, a git ref or release zip (needs FROM as SOURCE)",
     "candidates": "print a draft coding sheet of the flagged sentences not yet covered (needs SOURCE)",
@@ -58,7 +58,7 @@ def main(argv=None):
             from .release import release
             release()
         elif args.stage == "promote":
-            from .publish import promote
+            from .promote import promote
             promote()
     except PipelineError as e:
         print(f"error: {e}", file=sys.stderr)

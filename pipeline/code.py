@@ -261,7 +261,7 @@ def _group(prefix, values, drop_ongoing=False):
 
 
 def code(source_id):
-    """Code one sheet and write build/work/coded/<source_id>.json."""
+    """Code one sheet and write .work/coded/<source_id>.json."""
     sheet = Sheet(source_id)
     out, seen = {"source_id": source_id, "records": {t: [] for t in KEYS}, "event_actors": []}, {}
     for table in KEYS:

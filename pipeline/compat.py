@@ -5,8 +5,8 @@ import csv
 import json
 import re
 
-from .files import ROOT, read_json
-from .publish import BUILD, version
+from .files import BUILD, ROOT, read_json
+from .publish import version
 
 RELEASES = ROOT / "releases"
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from .files import ROOT, WORK, PipelineError, read_json, write_json, write_bytes_atomic
-from .publish import BUILD
+from .files import BUILD, ROOT, WORK, PipelineError, read_json, write_json, write_bytes_atomic
 
 
 def old_package(ref, tmp):

@@ -3,6 +3,7 @@ and the one error type whose message names the file, the line and the fix."""
 import hashlib
 import json
 import os
+import signal
 import tempfile
 from pathlib import Path
 
@@ -11,7 +12,10 @@ import yaml
 # The project folder whose raw/, annotations/, schemas/ and build/ are used; tests point it at a
 # fixture corpus with AQ_ROOT.
 ROOT = Path(os.environ.get("AQ_ROOT") or Path(__file__).resolve().parent.parent).resolve()
-WORK = ROOT / "build" / "work"
+# Intermediates live outside build/, so that a failed or interrupted build leaves every byte of
+# build/ as it was; build/ holds only what promote published.
+WORK = ROOT / ".work"
+BUILD = ROOT / "build"
 
 
 class PipelineError(Exception):
@@ -92,6 +96,12 @@ def write_bytes_atomic(path, data):
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def crash_point(name):
+    """A test hook: die here, as a killed process would, when AQ_CRASH_AT names this point."""
+    if os.environ.get("AQ_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def write_json(path, obj):

@@ -316,6 +316,8 @@ def parse_count(text: str) -> dict:
     def result(low, high, best, qualifier):
         return {"low": low, "high": high, "best": best, "qualifier": qualifier, "text": text}
 
+    if re.match(r"(-|−|minus |negative )", s):
+        _count_fail(text, "a count cannot be negative")
     if s in VAGUE:
         return result(VAGUE[s]["low"], VAGUE[s]["high"], None, "vague")
     n = _number(s)

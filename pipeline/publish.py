@@ -1,6 +1,5 @@
-"""Stage 4 and 6, publish: write every table as CSV and typed Parquet with one Data Package
-descriptor into build/work/package/ (`package`), and, once validation has passed, move the
-validated files into build/ (`promote`).
+"""Stage 4, package: write every table as CSV and typed Parquet with one Data Package
+descriptor into .work/package/; promote publishes it once validation has passed.
 
 Everything written is a function of the inputs and the last commit: no wall-clock time,
 fixed Parquet writer settings, sorted rows and keys."""
@@ -23,7 +22,6 @@ from .files import ROOT, WORK, read_json, write_bytes_atomic
 from .ingest import load_manifest
 
 PACKAGE = WORK / "package"
-BUILD = ROOT / "build"
 PARQUET_SETTINGS = dict(compression="zstd", compression_level=9, use_dictionary=True, version="2.6",
                         data_page_version="1.0", write_statistics=True)
 PANDAS_DTYPES = {"integer": "Int64", "boolean": "boolean", "string": "object", "date": "object"}
@@ -113,7 +111,7 @@ def _version_of(name):
 
 
 def package():
-    """Write all tables, the Table Schemas and the descriptor into build/work/package/."""
+    """Write all tables, the Table Schemas and the descriptor into .work/package/."""
     tables = read_json(WORK / "linked.json")["tables"]
     if PACKAGE.exists():
         shutil.rmtree(PACKAGE)
@@ -137,13 +135,3 @@ def package():
 
 def _json_bytes(obj):
     return (json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
-
-
-def promote():
-    """Move the validated package into build/, the descriptor last: until then build/ keeps the
-    previous package, and a reader can check every file against the descriptor's hashes."""
-    files = sorted(p.relative_to(PACKAGE) for p in PACKAGE.rglob("*") if p.is_file())
-    files = [f for f in files if f.name != "datapackage.json"] + [PACKAGE.relative_to(PACKAGE) / "datapackage.json"]
-    staged = [(WORK / name, BUILD / name) for name in ("quality.json", "quality.md")] + [(PACKAGE / f, BUILD / f) for f in files]
-    for src, dst in staged:
-        write_bytes_atomic(dst, src.read_bytes())

@@ -11,8 +11,9 @@ import zipfile
 from pathlib import Path
 
 from . import compat
-from .files import ROOT, PipelineError, write_bytes_atomic
-from .publish import BUILD, version
+from .files import BUILD, ROOT, PipelineError, write_bytes_atomic
+from .promote import KEPT
+from .publish import version
 
 DIST = ROOT / "dist"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: no wall clock in the bytes
@@ -23,8 +24,8 @@ def _git(*args):
 
 
 def zip_bytes(build_dir):
-    """The published files of build_dir (not work/) as a zip whose bytes depend only on their content."""
-    files = sorted(p for p in build_dir.rglob("*") if p.is_file() and "work" not in p.relative_to(build_dir).parts)
+    """The published files of build_dir as a zip whose bytes depend only on their content."""
+    files = sorted(p for p in build_dir.rglob("*") if p.is_file() and p.relative_to(build_dir).as_posix() not in KEPT)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         for path in files:

@@ -98,7 +98,7 @@ def expectations():
 
 
 def run_expectations(frames, docs_dir=DATA_DOCS):
-    """Run the suite table by table; Data Docs HTML goes to build/work/data-docs/ (it loads assets
+    """Run the suite table by table; Data Docs HTML goes to .work/data-docs/ (it loads assets
     from CDNs and has timestamped paths, so it is not part of the published package)."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig

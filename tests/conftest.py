@@ -6,25 +6,43 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from pipeline.promote import KEPT  # noqa: E402
 
 
-def build_copy(inputs, root, sources, epoch):
-    """Copy a project's inputs into root and run every stage there (AQ_ROOT points the pipeline at it)."""
-    root.mkdir(parents=True)
-    for src in inputs:
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / src.name)
-    for stage in [[s, src] for src in sources for s in ("ingest", "code")] + [["link"], ["package"], ["validate"], ["promote"]]:
-        out = run_stage(root, *stage, epoch=epoch)
-        assert out.returncode == 0, out.stderr
+def build_copy(inputs, root, epoch):
+    """A repository-shaped copy at root with the given inputs (raw/, annotations/, ...) in place of
+    the real ones, built with `make` as a user would; returns its build/."""
+    make_project(inputs, root)
+    out = make(root, epoch=epoch)
+    assert out.returncode == 0, out.stderr
     return root / "build"
 
 
-def run_stage(root, *stage, epoch=1600000000):
-    env = {**os.environ, "AQ_ROOT": str(root), "SOURCE_DATE_EPOCH": str(epoch)}
+def make_project(inputs, root):
+    """Copy the inputs plus this repository's Makefile, pipeline/ and lock file into root; .venv
+    is a link to ours (the lock file keeps its date, so make does not reinstall it)."""
+    root.mkdir(parents=True)
+    for src in inputs:
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / src.name)
+    shutil.copytree(REPO / "pipeline", root / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("Makefile", "requirements.lock"):
+        shutil.copy2(REPO / name, root / name)
+    (root / ".venv").symlink_to(REPO / ".venv")
+
+
+def make(root, *targets, epoch=1600000000, env=None):
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch), **(env or {})}
+    env.pop("AQ_ROOT", None)
+    return subprocess.run(["make", "--no-print-directory", "-C", str(root), *targets], env=env, capture_output=True, text=True)
+
+
+def run_stage(root, *stage, epoch=1600000000, env=None):
+    env = {**os.environ, "AQ_ROOT": str(root), "SOURCE_DATE_EPOCH": str(epoch), **(env or {})}
     return subprocess.run([sys.executable, "-m", "pipeline", *stage], cwd=REPO, env=env, capture_output=True, text=True)
 
 
 def published(build_dir):
-    """sha256 of every published file (build/work/ holds intermediates, not the package)."""
+    """sha256 of every file in build/ (intermediates live in .work/, outside it) but bench.json."""
     return {str(p.relative_to(build_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(build_dir.rglob("*")) if p.is_file() and "work" not in p.relative_to(build_dir).parts}
+            for p in sorted(build_dir.rglob("*")) if p.is_file() and p.name not in KEPT}

@@ -7,7 +7,7 @@ from conftest import REPO, published
 
 def test_a_second_build_while_one_runs_stops_and_leaves_build_alone():
     before = published(REPO / "build")
-    with open(REPO / "build" / "work" / ".lock", "a") as lock:
+    with open(REPO / ".work" / ".lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what a running `make` holds
         out = subprocess.run(["make", "--no-print-directory", "-C", str(REPO), "all"], capture_output=True, text=True)
     assert out.returncode != 0

@@ -182,6 +182,12 @@ def test_count_rejects(text):
         parse_count(text)
 
 
+@pytest.mark.parametrize("text", ["-5", "−70", "minus seventy", "negative 3", "-5 to 3"])
+def test_a_negative_count_is_refused_as_negative(text):
+    with pytest.raises(NormalizeError, match="a count cannot be negative"):
+        parse_count(text)
+
+
 def test_vague_table_is_documented():
     for word, row in CONVENTIONS["counts"]["vague"].items():
         assert row["meaning"] and row["low"] >= 0 and (row["high"] is None or row["low"] <= row["high"])
