@@ -12,6 +12,7 @@ STAGES = {
     "link": "merge the coded sheets into tables",
     "package": "write CSV, Parquet and datapackage.json into build/work/package/",
     "validate": "Frictionless + Great Expectations on the staged package; writes quality.json",
+    "sqlite": "write the validated package as aq-is-conflict.sqlite with datasette metadata",
     "promote": "move the validated package into build/",
     "release": "zip build/ into dist/ with its sha256 and release notes; tag v<version>",
     "diff": "row and schema diff of build/ against FROM, a git ref or release zip (needs FROM as SOURCE)",
@@ -57,6 +58,9 @@ def main(argv=None):
         elif args.stage == "release":
             from .release import release
             release()
+        elif args.stage == "sqlite":
+            from .sqlite import sqlite
+            sqlite()
         elif args.stage == "promote":
             from .publish import promote
             promote()

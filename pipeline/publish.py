@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import schemas
-from .files import ROOT, WORK, read_json, write_bytes_atomic
+from .files import ROOT, WORK, PipelineError, read_json, rel, write_bytes_atomic
 from .ingest import load_manifest
 
 PACKAGE = WORK / "package"
@@ -27,6 +27,8 @@ BUILD = ROOT / "build"
 PARQUET_SETTINGS = dict(compression="zstd", compression_level=9, use_dictionary=True, version="2.6",
                         data_page_version="1.0", write_statistics=True)
 PANDAS_DTYPES = {"integer": "Int64", "boolean": "boolean", "string": "object", "date": "object"}
+# files and folders other stages write under WORK from the validated package; promote copies them into build/
+PUBLISHED_EXTRAS = ["aq-is-conflict.sqlite", "datasette-metadata.json"]
 
 
 def version():
@@ -144,6 +146,12 @@ def promote():
     previous package, and a reader can check every file against the descriptor's hashes."""
     files = sorted(p.relative_to(PACKAGE) for p in PACKAGE.rglob("*") if p.is_file())
     files = [f for f in files if f.name != "datapackage.json"] + [PACKAGE.relative_to(PACKAGE) / "datapackage.json"]
-    staged = [(WORK / name, BUILD / name) for name in ("quality.json", "quality.md")] + [(PACKAGE / f, BUILD / f) for f in files]
+    extras = []
+    for name in PUBLISHED_EXTRAS:
+        src = WORK / name
+        if not src.exists():
+            raise PipelineError(rel(src), 0, "missing", "run `make`: its stage writes it before promote")
+        extras += [(p, BUILD / p.relative_to(WORK)) for p in sorted(src.rglob("*")) if p.is_file()] if src.is_dir() else [(src, BUILD / name)]
+    staged = [(WORK / name, BUILD / name) for name in ("quality.json", "quality.md")] + extras + [(PACKAGE / f, BUILD / f) for f in files]
     for src, dst in staged:
         write_bytes_atomic(dst, src.read_bytes())
