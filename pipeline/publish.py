@@ -9,6 +9,7 @@ import datetime
 import hashlib
 import io
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -21,6 +22,8 @@ import pyarrow.parquet as pq
 from . import schemas
 from .files import ROOT, WORK, PipelineError, read_json, rel, write_bytes_atomic
 from .ingest import load_manifest
+
+log = logging.getLogger(__name__)
 
 PACKAGE = WORK / "package"
 BUILD = ROOT / "build"
@@ -134,7 +137,10 @@ def package():
         resources.append({"name": f"{table}-parquet", "path": f"{table}.parquet", "format": "parquet",
                           "mediatype": "application/vnd.apache.parquet", "hash": _digest(parquet_data), **common,
                           "schema": schemas.table_schema(table, "-parquet")})
+        log.debug("%s: %d rows, %d bytes CSV, %d bytes Parquet", table, len(rows), len(csv_data), len(parquet_data))
     write_bytes_atomic(PACKAGE / "datapackage.json", _json_bytes(descriptor(resources)))
+    log.info("%d tables, %d rows, as CSV and Parquet -> %s", len(resources) // 2, sum(len(tables[t]) for t in schemas.table_names()),
+             rel(PACKAGE))
 
 
 def _json_bytes(obj):
@@ -155,3 +161,4 @@ def promote():
     staged = [(WORK / name, BUILD / name) for name in ("quality.json", "quality.md")] + extras + [(PACKAGE / f, BUILD / f) for f in files]
     for src, dst in staged:
         write_bytes_atomic(dst, src.read_bytes())
+    log.info("%d files -> %s", len(staged), rel(BUILD))
