@@ -16,7 +16,7 @@ CODE := $(wildcard pipeline/*.py) pipeline/conventions.yaml
 INGESTED := $(ALL_SOURCES:%=$(W)/ingest/%.json)
 CODED := $(SOURCES:%=$(W)/coded/%.json)
 
-.PHONY: all help venv test clean candidates release diff FORCE
+.PHONY: all help venv test clean candidates release diff serve FORCE
 # one build at a time: a second `make` started meanwhile stops with a clear message
 all: ## set up .venv and build the validated package in build/
 	@mkdir -p $(W); rc=0; flock -n -E 75 $(W)/.lock $(MAKE) --no-print-directory build/datapackage.json || rc=$$?; \
@@ -51,10 +51,14 @@ $(W)/package/datapackage.json: $(W)/linked.json $(W)/last-commit schemas/fields.
 $(W)/quality.json: $(W)/package/datapackage.json
 	$(RUN) validate
 
+# the validated package as SQLite, with datasette's metadata (datasette-metadata.json)
+$(W)/aq-is-conflict.sqlite: $(W)/quality.json schemas/fields.yaml schemas/tables.yaml $(CODE)
+	$(RUN) sqlite
+
 # the package reaches build/ only after validation passed, in one atomic swap
 # (precious: make must not delete it when promote is interrupted after the swap)
 .PRECIOUS: build/datapackage.json
-build/datapackage.json: $(W)/quality.json pipeline/promote.py
+build/datapackage.json: $(W)/quality.json $(W)/aq-is-conflict.sqlite pipeline/promote.py
 	$(RUN) promote
 
 candidates: ## print a draft coding sheet of uncovered flagged sentences: make candidates SOURCE=<source_id>
@@ -68,6 +72,10 @@ diff: all ## row and schema diff against FROM=<git ref or release zip>, as Markd
 
 release: all ## zip build/ into dist/ with its sha256 and notes, and tag v<version> (clean tree, new version only)
 	$(RUN) release
+
+PORT ?= 8001
+serve: all ## browse build/aq-is-conflict.sqlite in datasette on http://127.0.0.1:8001 (or PORT=<port>)
+	$(VENV)/bin/datasette -i build/aq-is-conflict.sqlite --metadata build/datasette-metadata.json --host 127.0.0.1 --port $(PORT)
 
 test: all ## build, then run the test suite
 	$(VENV)/bin/pytest

@@ -1,6 +1,9 @@
 """Command line: `python -m pipeline <stage> [source_id]`. Each stage reads and writes files
-under .work/ so that Make rebuilds only what an input change affects."""
+under .work/ so that Make rebuilds only what an input change affects, and logs to
+stderr one line of what it did and how long it took (`-v` or AQ_LOG=debug for more)."""
 import argparse
+import logging
+import os
 import sys
 import time
 
@@ -10,8 +13,9 @@ STAGES = {
     "ingest": "check a raw file against the manifest and segment it (needs SOURCE)",
     "code": "read a coding sheet, locate quotes, normalize values (needs SOURCE)",
     "link": "merge the coded sheets into tables",
-    "package": "write CSV, Parquet and datapackage.json into .work/package/",
+    "package": "write every table as CSV and Parquet with datapackage.json, staged for validation",
     "validate": "Frictionless + Great Expectations on the staged package; writes quality.json",
+    "sqlite": "write the validated package as aq-is-conflict.sqlite with datasette metadata",
     "promote": "publish the validated package: swap a staged copy into build/ atomically",
     "release": "zip build/ into dist/ with its sha256 and release notes; tag v<version>",
     "diff": "row and schema diff of build/ against FROM, a git ref or release zip (needs FROM as SOURCE)",
@@ -19,15 +23,43 @@ STAGES = {
 }
 
 
+class StageFormatter(logging.Formatter):
+    """`<stage>: <message> (<seconds since the stage started> s)`: the last line a stage logs says
+    how long it took."""
+
+    def __init__(self, label, started):
+        super().__init__()
+        self.label, self.started = label, started
+
+    def format(self, record):
+        return f"{self.label}: {record.getMessage()} ({record.created - self.started:.2f} s)"
+
+
+def setup_logging(label, verbose):
+    """Log the pipeline's modules (not third-party libraries) to stderr: INFO by default, DEBUG
+    with -v; AQ_LOG=<level> (debug, info, warning) overrides."""
+    level = os.environ.get("AQ_LOG", "debug" if verbose else "info").upper()
+    if not isinstance(logging.getLevelName(level), int):
+        raise PipelineError("AQ_LOG", 0, f"unknown log level {level.lower()!r}", "use debug, info or warning")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(StageFormatter(label, time.time()))
+    logger = logging.getLogger("pipeline")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m pipeline", description="Build the aq-is-conflict data package.",
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="stages:\n" + "\n".join(f"  {k:9} {v}" for k, v in STAGES.items()))
-    parser.add_argument("stage", choices=list(STAGES))
-    parser.add_argument("source", nargs="?", help="source_id, for ingest and code")
+                                     epilog="stages:\n" + "\n".join(f"  {k:{max(map(len, STAGES))}}  {v}" for k, v in STAGES.items())
+                                     + "\n\nEach stage logs what it did and how long it took to stderr; AQ_LOG=debug is -v.")
+    parser.add_argument("stage", choices=list(STAGES), metavar="stage", help="one of the stages below")
+    parser.add_argument("source", nargs="?", help="source_id, for ingest, code and candidates; FROM for diff")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each step of a stage, not only its summary")
     args = parser.parse_args(argv)
-    started = time.perf_counter()
     try:
+        setup_logging(f"{args.stage} {args.source}" if args.source else args.stage, args.verbose)
         if args.stage in ("ingest", "code", "candidates") and not args.source:
             parser.error(f"{args.stage} needs a source_id")
         if args.stage == "ingest":
@@ -57,14 +89,15 @@ def main(argv=None):
         elif args.stage == "release":
             from .release import release
             release()
+        elif args.stage == "sqlite":
+            from .sqlite import sqlite
+            sqlite()
         elif args.stage == "promote":
             from .promote import promote
             promote()
     except PipelineError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    label = f"{args.stage} {args.source}" if args.source else args.stage
-    print(f"{label}: done in {time.perf_counter() - started:.2f} s", file=sys.stderr)
     return 0
 
 

@@ -2,10 +2,13 @@
 coverage can prove nothing was skipped. A flagged sentence is covered when a coded record's
 quote overlaps it or the sheet waives it with a reason. `python -m pipeline candidates SOURCE`
 prints a draft coding sheet of the flagged sentences no record covers yet."""
+import logging
 import re
 
 from . import actors
 from .conventions import CONVENTIONS
+
+log = logging.getLogger(__name__)
 
 RULES = CONVENTIONS["candidates"]
 NUMBER = re.compile(r"(?i)\b(?:\d[\d,]*\+?|" + "|".join(RULES["number_words"]) + r")\b")
@@ -79,6 +82,7 @@ def draft(source_id):
     coded_path = WORK / "coded" / f"{source_id}.json"
     coded = read_json(coded_path) if coded_path.exists() and (SHEETS / f"{source_id}.yaml").exists() else {"records": {}}
     todo = [c for c in coverage(doc, coded) if not c["records"] and not c["waived"]]
+    log.info("%d flagged sentences not yet covered by a record or a waiver", len(todo))
     lines = [f"# Draft for {source_id}: {len(todo)} flagged sentence(s) not yet covered.",
              "# Code each as records (events, pledges, casualties, relations) or waive it with a reason.",
              f"source: {source_id}", "", "waivers:"]

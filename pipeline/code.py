@@ -5,12 +5,15 @@ A sheet says what a passage means; this stage checks that it says it about real 
 quotes must occur exactly (once, or once inside a given `context`), outside boilerplate, and
 every date or count fragment must be words of the record's own quotes."""
 import difflib
+import logging
 import re
 from datetime import date
 
 from . import actors, schemas
 from .files import ROOT, WORK, PipelineError, read_json, read_yaml, rel, write_json
 from .normalize import NormalizeError, no_date, parse_count, parse_date, shift_date
+
+log = logging.getLogger(__name__)
 
 SHEETS = ROOT / "annotations" / "sources"
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
@@ -276,8 +279,10 @@ def code(source_id):
             row["evidence"] = evidence
             out["records"][table].append(row)
             out["event_actors"] += event_actors
+        log.debug("%s: %d records", table, len(out["records"][table]))
     out["waivers"] = [_waiver(sheet, w) for w in sheet.data.get("waivers") or []]
     write_json(WORK / "coded" / f"{source_id}.json", out)
+    log.info("%s, %d waivers", ", ".join(f"{len(rows)} {table}" for table, rows in out["records"].items()), len(out["waivers"]))
 
 
 def _waiver(sheet, waiver):

@@ -1,6 +1,7 @@
 """`make diff FROM=<git ref or release zip>`: what changed between that package and build/, row by
 row (by primary key, with DuckDB) and in the schemas, as Markdown for the changelog and JSON."""
 import json
+import logging
 import os
 import subprocess
 import tempfile
@@ -10,6 +11,8 @@ from pathlib import Path
 import duckdb
 
 from .files import BUILD, ROOT, WORK, PipelineError, read_json, write_json, write_bytes_atomic
+
+log = logging.getLogger(__name__)
 
 
 def old_package(ref, tmp):
@@ -86,6 +89,10 @@ def diff(ref):
     text = markdown(result)
     write_bytes_atomic(WORK / "diff.md", text.encode("utf-8"))
     print(text, end="")
+    log.info("%d tables compared, %d schema changes, %d rows added, %d removed, %d changed",
+             len(result["rows"]), sum(len(v) for v in result["schema"].values()),
+             *(sum(len(r[k]) if k != "changed" else len({c["id"] for c in r[k]}) for r in result["rows"].values())
+               for k in ("added", "removed", "changed")))
 
 
 def markdown(d):

@@ -4,10 +4,13 @@ into sections, lines and sentences with character offsets, marking boilerplate.
 Offsets are Python string indexes into the decoded text, exactly as stored in raw/: a file
 with a byte-order mark or CR line ends is rejected rather than normalized, because
 normalizing would shift every offset."""
+import logging
 import re
 from pathlib import Path
 
 from .files import ROOT, PipelineError, read_yaml, rel, sha256_file, write_json, WORK
+
+log = logging.getLogger(__name__)
 
 MANIFEST = ROOT / "raw" / "sources.yaml"
 BOILERPLATE = ROOT / "annotations" / "boilerplate.yaml"
@@ -159,3 +162,5 @@ def ingest(source_id):
     write_json(WORK / "ingest" / f"{source_id}.json", {
         "source_id": source_id, "file": entry["file"], "sha256": entry["sha256"], "chars": len(text),
         "text": text, "lines": lines, "sentences": sentences})
+    log.info("%d characters, %d lines, %d sentences, %d boilerplate lines", len(text), len(lines), len(sentences),
+             sum(1 for ln in lines if ln["boilerplate"]))

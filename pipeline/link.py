@@ -3,6 +3,7 @@ told by several sources (the same id in several sheets) becomes one row with sev
 rows; disagreements between sources are kept for the quality report; source counts,
 independence (copied passages count once) and confidence are computed here."""
 import datetime
+import logging
 import re
 
 from . import actors, schemas
@@ -11,6 +12,8 @@ from .conventions import CONVENTIONS
 from .files import WORK, PipelineError, read_json, rel, write_json
 from .ingest import load_manifest
 from .normalize import no_date, parse_date
+
+log = logging.getLogger(__name__)
 
 GROUP_PREFIXES = ("date", "valid", "count")
 WORD = re.compile(r"\w+")
@@ -197,6 +200,8 @@ def link():
     write_json(WORK / "linked.json", {"tables": tables, "disagreements": disagreements,
                                      "candidate_coverage": _coverage(corpus, coded),
                                      "shared_passages": corpus.shared_passages()})
+    log.info("%s; %d records on which sources disagree", ", ".join(f"{len(rows)} {table}" for table, rows in tables.items()),
+             len(disagreements))
 
 
 def _coverage(corpus, coded):

@@ -5,14 +5,19 @@ in one atomic rename (renameat2 with RENAME_EXCHANGE). A reader, or a crash at a
 sees the previous build/ or the new one, never a mix of the two."""
 import ctypes
 import errno
+import logging
 import os
 import shutil
 
-from .files import BUILD, ROOT, WORK, crash_point
+from .files import BUILD, ROOT, WORK, PipelineError, crash_point, rel
+
+log = logging.getLogger(__name__)
 
 NEXT = ROOT / ".build-next"
-# What is published: (path under .work/, path under build/). The package's files go to the top.
-PUBLISHED = [("package", "."), ("quality.json", "quality.json"), ("quality.md", "quality.md")]
+# What is published: (path under .work/, path under build/). The package's files go to the top;
+# the rest are made from the validated package by the stages after validate.
+PUBLISHED = [("package", "."), ("quality.json", "quality.json"), ("quality.md", "quality.md"),
+             ("aq-is-conflict.sqlite", "aq-is-conflict.sqlite"), ("datasette-metadata.json", "datasette-metadata.json")]
 # Written into build/ by `make bench`, not by the stages: kept across builds.
 KEPT = ["bench.json"]
 AT_FDCWD, RENAME_EXCHANGE = -100, 2
@@ -47,6 +52,9 @@ def _exchange(a, b):
 
 def promote():
     """Stage every published file in .build-next/, then swap it with build/."""
+    for src, _ in PUBLISHED:
+        if not (WORK / src).exists():
+            raise PipelineError(rel(WORK / src), 0, "missing", "run `make`: the stage that writes it runs before promote")
     if NEXT.exists():
         shutil.rmtree(NEXT)  # left by an interrupted promote: never published, safe to drop
     NEXT.mkdir()
@@ -64,3 +72,4 @@ def promote():
         os.rename(NEXT, BUILD)
     crash_point("promote:swapped")
     shutil.rmtree(NEXT, ignore_errors=True)  # the previous build
+    log.info("%d files -> %s", sum(1 for p in BUILD.rglob("*") if p.is_file()), rel(BUILD))

@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import io
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -18,8 +19,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import schemas
-from .files import ROOT, WORK, read_json, write_bytes_atomic
+from .files import ROOT, WORK, read_json, rel, write_bytes_atomic
 from .ingest import load_manifest
+
+log = logging.getLogger(__name__)
 
 PACKAGE = WORK / "package"
 PARQUET_SETTINGS = dict(compression="zstd", compression_level=9, use_dictionary=True, version="2.6",
@@ -130,7 +133,10 @@ def package():
         resources.append({"name": f"{table}-parquet", "path": f"{table}.parquet", "format": "parquet",
                           "mediatype": "application/vnd.apache.parquet", "hash": _digest(parquet_data), **common,
                           "schema": schemas.table_schema(table, "-parquet")})
+        log.debug("%s: %d rows, %d bytes CSV, %d bytes Parquet", table, len(rows), len(csv_data), len(parquet_data))
     write_bytes_atomic(PACKAGE / "datapackage.json", _json_bytes(descriptor(resources)))
+    log.info("%d tables, %d rows, as CSV and Parquet -> %s", len(resources) // 2, sum(len(tables[t]) for t in schemas.table_names()),
+             rel(PACKAGE))
 
 
 def _json_bytes(obj):

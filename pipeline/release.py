@@ -5,6 +5,7 @@ side: it checks the zip's sha256 and every resource hash before returning typed 
 import hashlib
 import io
 import json
+import logging
 import re
 import subprocess
 import zipfile
@@ -14,6 +15,8 @@ from . import compat
 from .files import BUILD, ROOT, PipelineError, write_bytes_atomic
 from .promote import KEPT
 from .publish import version
+
+log = logging.getLogger(__name__)
 
 DIST = ROOT / "dist"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: no wall clock in the bytes
@@ -59,7 +62,7 @@ def release():
     write_bytes_atomic(DIST / f"{name}.zip.sha256", f"{digest}  {name}.zip\n".encode())
     write_bytes_atomic(DIST / f"{name}.md", release_notes(v, digest).encode("utf-8"))
     _git("tag", "-a", f"v{v}", "-m", f"aq-is-conflict {v}\n\nsha256 {digest}  {name}.zip")
-    print(f"dist/{name}.zip  sha256 {digest}  tagged v{v}")
+    log.info("dist/%s.zip  sha256 %s  tagged v%s", name, digest, v)
 
 
 def verify(v, name):
@@ -71,7 +74,7 @@ def verify(v, name):
     if digest != recorded:
         raise PipelineError(f"dist/{name}.zip", 0, f"rebuilt zip has sha256 {digest}, the release has {recorded}",
                             "build from a clean checkout of the tag with the locked environment")
-    print(f"rebuilt {name}.zip matches the released sha256 {digest}")
+    log.info("rebuilt %s.zip matches the released sha256 %s", name, digest)
 
 
 def release_notes(v, digest):

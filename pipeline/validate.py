@@ -4,6 +4,7 @@ frictionless does not check on Parquet), and a Great Expectations suite for the 
 Schema cannot state. Any failure stops the build; the report is build/quality.json."""
 import hashlib
 import json
+import logging
 import shutil
 
 import pandas as pd
@@ -11,6 +12,8 @@ import pandas as pd
 from . import schemas
 from .files import WORK, PipelineError, read_json, rel, write_bytes_atomic, write_json
 from .publish import PACKAGE, version
+
+log = logging.getLogger(__name__)
 
 REPORT = WORK / "quality.json"
 DATA_DOCS = WORK / "data-docs"
@@ -22,6 +25,7 @@ def frictionless_report():
     with system.use_context(trusted=True):
         report = Package(str(PACKAGE / "datapackage.json")).validate()
     errors = [f"{task.name}: {err.type}: {err.message}" for task in report.tasks for err in task.errors]
+    log.info("frictionless: %d resources, %s", len(report.tasks), "valid" if report.valid else "INVALID")
     errors += [f"package: {err.type}: {err.message}" for err in report.errors]
     return {"valid": report.valid, "errors": errors[:50], "error_count": len(errors)}
 
@@ -112,13 +116,14 @@ def run_expectations(frames, docs_dir=DATA_DOCS):
     by_table = {}
     for table, expectation in expectations():
         by_table.setdefault(table, []).append(expectation)
-    for table, exps in by_table.items():
+    for done, (table, exps) in enumerate(by_table.items(), 1):
         batch = source.add_dataframe_asset(name=table).add_batch_definition_whole_dataframe("all")
         suite = context.suites.add(gx.ExpectationSuite(name=table, expectations=exps))
         definition = context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite))
         checkpoint = context.checkpoints.add(gx.Checkpoint(name=table, validation_definitions=[definition],
                                                            actions=[gx.checkpoint.UpdateDataDocsAction(name="data-docs")]))
         outcome = checkpoint.run(batch_parameters={"dataframe": frames[table]})
+        log.info("expectations: %s (%d of %d tables)", table, done, len(by_table))
         for run in outcome.run_results.values():
             for r in run.results:
                 kwargs = {k: v for k, v in r.expectation_config.kwargs.items() if k != "batch_id"}
@@ -163,6 +168,8 @@ def validate():
     FAILED.unlink(missing_ok=True)
     write_bytes_atomic(REPORT.with_suffix(".md"), markdown(report).encode("utf-8"))
     write_json(REPORT, report)
+    log.info("valid: %d rows in %d tables, %d expectations met, file sizes and hashes match -> %s",
+             sum(report["counts"].values()), len(report["counts"]), len(report["expectations"]), rel(REPORT))
 
 
 def markdown(report):

@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from pipeline import release
-from pipeline.publish import BUILD
+from pipeline.files import BUILD
 
 
 @pytest.fixture(scope="module")
