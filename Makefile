@@ -50,8 +50,11 @@ $(W)/package/datapackage.json: $(W)/linked.json $(W)/last-commit schemas/fields.
 $(W)/quality.json: $(W)/package/datapackage.json
 	$(RUN) validate
 
+$(W)/site/index.html: $(W)/quality.json $(wildcard pipeline/site_assets/*) $(wildcard raw/*.txt) $(CODE)
+	$(RUN) site
+
 # the package reaches build/ only after validation passed
-build/datapackage.json: $(W)/quality.json
+build/datapackage.json: $(W)/quality.json $(W)/site/index.html
 	$(RUN) promote
 
 candidates: ## print a draft coding sheet of uncovered flagged sentences: make candidates SOURCE=<source_id>

@@ -12,6 +12,7 @@ STAGES = {
     "link": "merge the coded sheets into tables",
     "package": "write CSV, Parquet and datapackage.json into build/work/package/",
     "validate": "Frictionless + Great Expectations on the staged package; writes quality.json",
+    "site": "write the offline HTML site (charts, tables, evidence) of the validated package",
     "promote": "move the validated package into build/",
     "release": "zip build/ into dist/ with its sha256 and release notes; tag v<version>",
     "diff": "row and schema diff of build/ against FROM, a git ref or release zip (needs FROM as SOURCE)",
@@ -45,6 +46,9 @@ def main(argv=None):
         elif args.stage == "validate":
             from .validate import validate
             validate()
+        elif args.stage == "site":
+            from .site import site
+            site()
         elif args.stage == "candidates":
             from .candidates import draft
             print(draft(args.source), end="")

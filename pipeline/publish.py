@@ -26,6 +26,8 @@ PACKAGE = WORK / "package"
 BUILD = ROOT / "build"
 PARQUET_SETTINGS = dict(compression="zstd", compression_level=9, use_dictionary=True, version="2.6",
                         data_page_version="1.0", write_statistics=True)
+# Outputs of later stages under WORK (a file or a directory tree) that promote copies into build/.
+PUBLISHED_EXTRAS = ["site"]
 PANDAS_DTYPES = {"integer": "Int64", "boolean": "boolean", "string": "object", "date": "object"}
 
 
@@ -145,5 +147,7 @@ def promote():
     files = sorted(p.relative_to(PACKAGE) for p in PACKAGE.rglob("*") if p.is_file())
     files = [f for f in files if f.name != "datapackage.json"] + [PACKAGE.relative_to(PACKAGE) / "datapackage.json"]
     staged = [(WORK / name, BUILD / name) for name in ("quality.json", "quality.md")] + [(PACKAGE / f, BUILD / f) for f in files]
+    extras = [p for name in PUBLISHED_EXTRAS for p in ([WORK / name] if (WORK / name).is_file() else sorted((WORK / name).rglob("*")))]
+    staged = [(p, BUILD / p.relative_to(WORK)) for p in extras if p.is_file()] + staged
     for src, dst in staged:
         write_bytes_atomic(dst, src.read_bytes())
