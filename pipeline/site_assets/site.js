@@ -122,7 +122,7 @@
   // The source text from `first` to `last` with the spans [start, end) wrapped in <mark>.
   function passage(sourceId, first, last, spans) {
     var text = AQ.documents[sourceId], out = h("p", { "class": "passage", dir: "auto" }), at = first;
-    if (first > 0) out.appendChild(document.createTextNode("…"));
+    if (first > 0 && text[first - 1] !== "\n") out.appendChild(document.createTextNode("…"));
     spans.forEach(function (sp) {
       var start = Math.max(sp[0], at), end = Math.min(sp[1], last);
       if (end <= start) return;
@@ -131,7 +131,7 @@
       at = end;
     });
     out.appendChild(document.createTextNode(text.slice(at, last)));
-    if (last < text.length) out.appendChild(document.createTextNode("…"));
+    if (last < text.length && text[last] !== "\n") out.appendChild(document.createTextNode("…"));
     return out;
   }
 
