@@ -159,8 +159,20 @@
       h("p", {}, [found.length + (found.length === 1 ? " quote" : " quotes") + " from " +
         new Set(found.map(function (i) { return AQ.tables.evidence.rows[i][column("evidence", "source_id")]; })).size +
         " source(s)"])];
+    if (row) children.push(rowValues(table, row));
     found.forEach(function (i) { children.push(evidenceCard(i)); });
     openPanel(children);
+  }
+
+  // The row's non-empty values, folded away under the heading.
+  function rowValues(table, row) {
+    var t = AQ.tables[table], list = h("dl", { "class": "values" });
+    t.columns.forEach(function (col, i) {
+      if (row[i] === "") return;
+      list.appendChild(h("dt", { title: t.descriptions[i] }, [col]));
+      list.appendChild(h("dd", { dir: "auto" }, [row[i]]));
+    });
+    return h("details", { "class": "row-values" }, [h("summary", {}, ["the row's values"]), list]);
   }
 
   function showDocument(sourceId) {
