@@ -226,3 +226,10 @@ def test_chart_marks_open_their_evidence_and_the_type_filter_dims_the_rest(page)
     chosen = dated[0]["event_type"]
     page.select_option("#type-filter", chosen)
     assert page.locator("#chart-timeline .mark.dim").count() == sum(1 for e in dated if e["event_type"] != chosen)
+
+
+def test_a_chromium_that_cannot_be_installed_fails_with_the_fix(monkeypatch, tmp_path):
+    monkeypatch.setitem(globals(), "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setitem(globals(), "APT_INSTALL", [["false"]])
+    with pytest.raises(pytest.fail.Exception, match="(?s)no-chromium is missing and `false` failed.*Fix: run `apt-get update"):
+        ensure_chromium()
