@@ -55,10 +55,14 @@ $(W)/quality.json: $(W)/package/datapackage.json
 $(W)/aq-is-conflict.sqlite: $(W)/quality.json schemas/fields.yaml schemas/tables.yaml $(CODE)
 	$(RUN) sqlite
 
+# the offline site: charts, tables and evidence of the validated package
+$(W)/site/index.html: $(W)/quality.json $(wildcard pipeline/site_assets/*) $(wildcard raw/*.txt) $(CODE)
+	$(RUN) site
+
 # the package reaches build/ only after validation passed, in one atomic swap
 # (precious: make must not delete it when promote is interrupted after the swap)
 .PRECIOUS: build/datapackage.json
-build/datapackage.json: $(W)/quality.json $(W)/aq-is-conflict.sqlite pipeline/promote.py
+build/datapackage.json: $(W)/quality.json $(W)/aq-is-conflict.sqlite $(W)/site/index.html pipeline/promote.py
 	$(RUN) promote
 
 candidates: ## print a draft coding sheet of uncovered flagged sentences: make candidates SOURCE=<source_id>

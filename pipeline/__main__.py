@@ -16,6 +16,7 @@ STAGES = {
     "package": "write every table as CSV and Parquet with datapackage.json, staged for validation",
     "validate": "Frictionless + Great Expectations on the staged package; writes quality.json",
     "sqlite": "write the validated package as aq-is-conflict.sqlite with datasette metadata",
+    "site": "write the offline HTML site (charts, tables, evidence) of the validated package",
     "promote": "publish the validated package: swap a staged copy into build/ atomically",
     "release": "zip build/ into dist/ with its sha256 and release notes; tag v<version>",
     "diff": "row and schema diff of build/ against FROM, a git ref or release zip (needs FROM as SOURCE)",
@@ -77,6 +78,9 @@ def main(argv=None):
         elif args.stage == "validate":
             from .validate import validate
             validate()
+        elif args.stage == "site":
+            from .site import site
+            site()
         elif args.stage == "candidates":
             from .candidates import draft
             print(draft(args.source), end="")

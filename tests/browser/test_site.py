@@ -1,0 +1,235 @@
+"""The built site (build/site/index.html) in a real browser: Debian's chromium, headless, driven
+by playwright's Python package. `make test` builds the site first. Every expected number is
+computed here from the published CSV files, not read from the page.
+
+chromium is installed with apt-get when /usr/bin/chromium is missing; `playwright install` is
+never used (it downloads a browser from a CDN)."""
+import csv
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pipeline.files import ROOT
+from pipeline.site import NETWORK_RELATIONS
+
+BUILD = ROOT / "build"
+SITE = BUILD / "site" / "index.html"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+APT_INSTALL = [["apt-get", "update"],
+               ["apt-get", "install", "-y", "--no-install-recommends", "-o", "DPkg::Lock::Timeout=600", "chromium"]]
+FIX = "run `apt-get update && apt-get install -y --no-install-recommends chromium` as root"
+
+
+def rows(table):
+    with open(BUILD / f"{table}.csv", newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def ensure_chromium():
+    """Install Debian's chromium when /usr/bin/chromium is missing; fail with the fix otherwise."""
+    if CHROMIUM.exists():
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in APT_INSTALL:
+        try:
+            out = subprocess.run(command, capture_output=True, text=True, env=env)
+        except OSError as e:
+            pytest.fail(f"{CHROMIUM} is missing and `{' '.join(command)}` could not run ({e}). Fix: {FIX}", pytrace=False)
+        if out.returncode != 0:
+            pytest.fail(f"{CHROMIUM} is missing and `{' '.join(command)}` failed (exit {out.returncode}):\n"
+                        f"{(out.stderr or out.stdout)[-2000:]}\nFix: {FIX}", pytrace=False)
+    if not CHROMIUM.exists():
+        pytest.fail(f"apt-get installed chromium but {CHROMIUM} does not exist. Fix: {FIX}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not SITE.exists():
+        pytest.fail(f"{SITE} is missing. Fix: run `make` (or `make test`, which builds first)", pytrace=False)
+    ensure_chromium()
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page on the site; console errors, page errors and any request that is not a local
+    file fail the test."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.problems, page.requests = [], []
+    page.on("console", lambda m: page.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
+    page.on("request", lambda r: page.requests.append(r.url))
+    page.goto(SITE.as_uri())
+    page.wait_for_selector('[data-count="evidence"]:not(:empty)', state="attached")
+    yield page
+    problems, outside = page.problems, [u for u in page.requests if not u.startswith("file://")]
+    page.close()
+    assert not problems, problems
+    assert not outside, f"the page asked the network for {outside}"
+
+
+def open_table(page, table):
+    page.click(f'button[data-tab="{table}"]')
+    return page.locator(f'table[data-data-table="{table}"] tbody tr')
+
+
+def column_values(page, table, column):
+    index = list(rows(table)[0]).index(column)
+    return page.evaluate("([t, i]) => Array.from(document.querySelectorAll(`table[data-data-table='${t}'] tbody tr`))"
+                         ".map(tr => tr.children[i].textContent)", [table, index])
+
+
+def marks_in_panel(page):
+    return page.locator("#evidence-body mark").all_text_contents()
+
+
+def quotes_of(table, record_id):
+    return [e["quote"] for e in rows("evidence") if e["record_table"] == table and e["record_id"] == record_id]
+
+
+def test_the_page_loads_from_the_file_system_without_errors_and_is_screenshotted(page, tmp_path_factory, capsys):
+    assert page.title().startswith("Al-Qaeda")
+    assert all(u.startswith("file://") for u in page.requests)
+    folder = tmp_path_factory.mktemp("site-screenshots")
+    page.screenshot(path=folder / "site-full.png", full_page=True)
+    open_table(page, "events").first.locator("td").first.click()
+    page.screenshot(path=folder / "site-evidence-panel.png")
+    with capsys.disabled():  # printed in the test output, to be looked at
+        print(f"\nsite screenshots: {folder / 'site-full.png'} and {folder / 'site-evidence-panel.png'}")
+
+
+def test_every_chart_has_drawn_marks_one_per_row(page):
+    charts = page.locator("svg.chart")
+    assert charts.count() >= 5
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        assert chart.locator("rect, circle, path, line").count() > 0, chart.get_attribute("id")
+
+    def ids(chart_id):
+        return sorted(page.eval_on_selector_all(f"#{chart_id} .mark", "ms => ms.map(m => m.dataset.id)"))
+
+    events = rows("events")
+    assert ids("chart-timeline") == sorted(e["event_id"] for e in events if e["date_start"])
+    undated = [e["event_id"] for e in events if not e["date_start"]]
+    assert undated and sorted(page.eval_on_selector_all("#undated li", "ls => ls.map(l => l.dataset.id)")) == sorted(undated)
+
+    casualties = rows("casualties")
+    assert ids("chart-casualties") == sorted(c["casualty_id"] for c in casualties if c["scope"] == "event")
+    assert ids("chart-casualty-totals") == sorted(c["casualty_id"] for c in casualties if c["scope"] != "event")
+    for chart in ("chart-casualties", "chart-casualty-totals"):
+        scope = (lambda c: c["scope"] == "event") if chart == "chart-casualties" else (lambda c: c["scope"] != "event")
+        chosen = [c for c in casualties if scope(c)]
+        assert page.locator(f"#{chart} .mark.claimed").count() == sum(1 for c in chosen if c["claimed_by"])
+        assert page.locator(f"#{chart} .mark.open").count() == sum(1 for c in chosen if not c["count_high"])
+
+    edges = [p["pledge_id"] for p in rows("pledges") if p["date_start"]]
+    edges += [r["relation_id"] for r in rows("relations") if r["relation"] in NETWORK_RELATIONS and r["valid_start"]]
+    assert ids("chart-network") == sorted(edges)
+
+    pairs = {(e["source_id"], e["record_table"]) for e in rows("evidence")}
+    assert page.locator("#chart-overview .mark").count() == len(pairs)
+
+
+def test_typing_in_a_search_box_filters_the_table(page):
+    for table, query in (("events", "darzab"), ("evidence", "bay'ah"), ("actors", "province")):
+        all_rows = rows(table)
+        expected = sum(1 for r in all_rows if any(query in v.lower() for v in r.values()))
+        table_rows = open_table(page, table)
+        assert table_rows.count() == len(all_rows)
+        page.fill(f'input[data-search="{table}"]', query)
+        assert 0 < expected < len(all_rows)
+        assert table_rows.count() == expected, (table, query)
+        assert page.text_content(f'[data-count="{table}"]') == f"{expected} of {len(all_rows)} rows"
+        page.fill(f'input[data-search="{table}"]', "")
+        assert table_rows.count() == len(all_rows)
+
+
+def test_clicking_a_header_sorts_numbers_as_numbers_and_text_by_code_point(page):
+    events = rows("events")
+    open_table(page, "events")
+    header = page.locator('table[data-data-table="events"] th[data-col="%d"]' % list(events[0]).index("deaths_low"))
+    header.click()
+    filled = [e for e in events if e["deaths_low"]]
+    ascending = sorted(filled, key=lambda e: int(e["deaths_low"])) + [e for e in events if not e["deaths_low"]]
+    assert column_values(page, "events", "event_id") == [e["event_id"] for e in ascending]
+    assert header.get_attribute("aria-sort") == "ascending"
+    header.click()
+    descending = sorted(filled, key=lambda e: -int(e["deaths_low"])) + [e for e in events if not e["deaths_low"]]
+    assert column_values(page, "events", "event_id") == [e["event_id"] for e in descending]
+    assert header.get_attribute("aria-sort") == "descending"
+    page.locator('table[data-data-table="events"] th[data-col="%d"]' % list(events[0]).index("title")).click()
+    assert column_values(page, "events", "title") == sorted(e["title"] for e in events)
+
+
+def test_clicking_a_row_shows_each_quote_highlighted_in_its_source_text(page):
+    evidence = rows("evidence")
+    events = rows("events")
+    # an event whose quotes contain double quotes, and one told by several sources
+    with_quotes = next(e["record_id"] for e in evidence if e["record_table"] == "events" and '"' in e["quote"])
+    several = next(e["event_id"] for e in events if int(e["source_count"]) > 1)
+    for event_id in (with_quotes, several):
+        index = [e["event_id"] for e in events].index(event_id)
+        open_table(page, "events")
+        page.locator(f'table[data-data-table="events"] tr[data-row="{index}"] td').first.click()
+        assert marks_in_panel(page) == quotes_of("events", event_id)
+        grades = {s["source_id"]: s["reliability"] for s in rows("sources")}
+        shown = page.locator("#evidence-body article.evidence .grade").all_text_contents()
+        assert shown == [grades[e["source_id"]] for e in evidence if e["record_table"] == "events" and e["record_id"] == event_id]
+        page.keyboard.press("Escape")
+        assert page.locator("#evidence").is_hidden()
+
+    # an evidence row quoting Arabic script, from the evidence table itself
+    arabic = next(i for i, e in enumerate(evidence) if re.search("[\u0600-\u06ff]", e["quote"]))
+    open_table(page, "evidence")
+    page.locator(f'table[data-data-table="evidence"] tr[data-row="{arabic}"] td').first.click()
+    assert marks_in_panel(page) == [evidence[arabic]["quote"]]
+    page.keyboard.press("Escape")
+
+    # a row of a table without evidence of its own shows the evidence of the row it names
+    event_actor = rows("event_actors")[0]
+    open_table(page, "event_actors")
+    page.locator('table[data-data-table="event_actors"] tr[data-row="0"] td').first.click()
+    assert marks_in_panel(page) == quotes_of("events", event_actor["event_id"])
+
+
+def test_a_source_row_shows_the_whole_document_with_its_quotes_marked(page):
+    source = rows("sources")[0]
+    text = (ROOT / "raw" / source["file"]).read_text(encoding="utf-8")
+    spans = sorted((int(e["char_start"]), int(e["char_end"])) for e in rows("evidence") if e["source_id"] == source["source_id"])
+    merged = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    open_table(page, "sources")
+    page.locator('table[data-data-table="sources"] tr[data-row="0"] td').first.click()
+    assert page.text_content("#evidence-body .passage") == text
+    assert marks_in_panel(page) == [text[s:e] for s, e in merged]
+
+
+def test_chart_marks_open_their_evidence_and_the_type_filter_dims_the_rest(page):
+    pledge = next(p for p in rows("pledges") if p["date_start"])
+    page.locator(f'#chart-network .mark[data-id="{pledge["pledge_id"]}"]').dispatch_event("click")
+    assert marks_in_panel(page) == quotes_of("pledges", pledge["pledge_id"])
+    page.keyboard.press("Escape")
+    dated = [e for e in rows("events") if e["date_start"]]
+    chosen = dated[0]["event_type"]
+    page.select_option("#type-filter", chosen)
+    assert page.locator("#chart-timeline .mark.dim").count() == sum(1 for e in dated if e["event_type"] != chosen)
+
+
+def test_a_chromium_that_cannot_be_installed_fails_with_the_fix(monkeypatch, tmp_path):
+    monkeypatch.setitem(globals(), "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setitem(globals(), "APT_INSTALL", [["false"]])
+    with pytest.raises(pytest.fail.Exception, match="(?s)no-chromium is missing and `false` failed.*Fix: run `apt-get update"):
+        ensure_chromium()
