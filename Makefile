@@ -50,8 +50,12 @@ $(W)/package/datapackage.json: $(W)/linked.json $(W)/last-commit schemas/fields.
 $(W)/quality.json: $(W)/package/datapackage.json
 	$(RUN) validate
 
+# the codebook and datasheet show only validated data
+$(W)/docs/codebook.md: $(W)/quality.json schemas/fields.yaml schemas/tables.yaml pyproject.toml $(wildcard pipeline/templates/*) $(CODE)
+	$(RUN) docs
+
 # the package reaches build/ only after validation passed
-build/datapackage.json: $(W)/quality.json
+build/datapackage.json: $(W)/quality.json $(W)/docs/codebook.md
 	$(RUN) promote
 
 candidates: ## print a draft coding sheet of uncovered flagged sentences: make candidates SOURCE=<source_id>

@@ -12,6 +12,7 @@ STAGES = {
     "link": "merge the coded sheets into tables",
     "package": "write CSV, Parquet and datapackage.json into build/work/package/",
     "validate": "Frictionless + Great Expectations on the staged package; writes quality.json",
+    "docs": "write the codebook and the datasheet (Markdown and HTML) into build/work/docs/",
     "promote": "move the validated package into build/",
     "release": "zip build/ into dist/ with its sha256 and release notes; tag v<version>",
     "diff": "row and schema diff of build/ against FROM, a git ref or release zip (needs FROM as SOURCE)",
@@ -57,6 +58,9 @@ def main(argv=None):
         elif args.stage == "release":
             from .release import release
             release()
+        elif args.stage == "docs":
+            from .docs import docs
+            docs()
         elif args.stage == "promote":
             from .publish import promote
             promote()

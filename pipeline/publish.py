@@ -19,11 +19,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import schemas
-from .files import ROOT, WORK, read_json, write_bytes_atomic
+from .files import ROOT, WORK, PipelineError, read_json, rel, write_bytes_atomic
 from .ingest import load_manifest
 
 PACKAGE = WORK / "package"
 BUILD = ROOT / "build"
+# outputs of later stages published beside the package: names under WORK, a file or a folder
+PUBLISHED_EXTRAS = ["docs"]
 PARQUET_SETTINGS = dict(compression="zstd", compression_level=9, use_dictionary=True, version="2.6",
                         data_page_version="1.0", write_statistics=True)
 PANDAS_DTYPES = {"integer": "Int64", "boolean": "boolean", "string": "object", "date": "object"}
@@ -144,6 +146,12 @@ def promote():
     previous package, and a reader can check every file against the descriptor's hashes."""
     files = sorted(p.relative_to(PACKAGE) for p in PACKAGE.rglob("*") if p.is_file())
     files = [f for f in files if f.name != "datapackage.json"] + [PACKAGE.relative_to(PACKAGE) / "datapackage.json"]
-    staged = [(WORK / name, BUILD / name) for name in ("quality.json", "quality.md")] + [(PACKAGE / f, BUILD / f) for f in files]
+    staged = [(WORK / name, BUILD / name) for name in ("quality.json", "quality.md")]
+    for name in PUBLISHED_EXTRAS:
+        if not (WORK / name).exists():
+            raise PipelineError(rel(WORK / name), 0, "missing", "run make, which writes it before promote")
+        extra = sorted(p for p in (WORK / name).rglob("*") if p.is_file()) if (WORK / name).is_dir() else [WORK / name]
+        staged += [(p, BUILD / p.relative_to(WORK)) for p in extra]
+    staged += [(PACKAGE / f, BUILD / f) for f in files]
     for src, dst in staged:
         write_bytes_atomic(dst, src.read_bytes())

@@ -13,7 +13,7 @@ def build_copy(inputs, root, sources, epoch):
     root.mkdir(parents=True)
     for src in inputs:
         (shutil.copytree if src.is_dir() else shutil.copy)(src, root / src.name)
-    for stage in [[s, src] for src in sources for s in ("ingest", "code")] + [["link"], ["package"], ["validate"], ["promote"]]:
+    for stage in [[s, src] for src in sources for s in ("ingest", "code")] + [["link"], ["package"], ["validate"], ["docs"], ["promote"]]:
         out = run_stage(root, *stage, epoch=epoch)
         assert out.returncode == 0, out.stderr
     return root / "build"

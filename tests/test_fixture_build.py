@@ -17,7 +17,7 @@ def two_builds(tmp_path_factory):
 def test_a_clean_rebuild_is_byte_identical(two_builds):
     a, b = two_builds
     assert published(a) == published(b)
-    assert len(published(a)) == 1 + 2 + 9 * 3  # descriptor, quality report (JSON, Markdown), CSV + Parquet + schema per table
+    assert len(published(a)) == 1 + 2 + 9 * 3 + 4  # descriptor, quality report (JSON, Markdown), CSV + Parquet + schema per table, docs
 
 
 def test_the_fixture_values_are_normalized_from_the_words(two_builds):
