@@ -59,10 +59,14 @@ $(W)/aq-is-conflict.sqlite: $(W)/quality.json schemas/fields.yaml schemas/tables
 $(W)/site/index.html: $(W)/quality.json $(wildcard pipeline/site_assets/*) $(wildcard raw/*.txt) $(CODE)
 	$(RUN) site
 
+# the codebook and datasheet show only validated data
+$(W)/docs/codebook.md: $(W)/quality.json schemas/fields.yaml schemas/tables.yaml pyproject.toml $(wildcard pipeline/templates/*) $(CODE)
+	$(RUN) docs
+
 # the package reaches build/ only after validation passed, in one atomic swap
 # (precious: make must not delete it when promote is interrupted after the swap)
 .PRECIOUS: build/datapackage.json
-build/datapackage.json: $(W)/quality.json $(W)/aq-is-conflict.sqlite $(W)/site/index.html pipeline/promote.py
+build/datapackage.json: $(W)/quality.json $(W)/aq-is-conflict.sqlite $(W)/site/index.html $(W)/docs/codebook.md pipeline/promote.py
 	$(RUN) promote
 
 candidates: ## print a draft coding sheet of uncovered flagged sentences: make candidates SOURCE=<source_id>

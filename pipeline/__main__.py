@@ -17,6 +17,7 @@ STAGES = {
     "validate": "Frictionless + Great Expectations on the staged package; writes quality.json",
     "sqlite": "write the validated package as aq-is-conflict.sqlite with datasette metadata",
     "site": "write the offline HTML site (charts, tables, evidence) of the validated package",
+    "docs": "write the codebook and the datasheet (Markdown and HTML) of the validated package",
     "promote": "publish the validated package: swap a staged copy into build/ atomically",
     "release": "zip build/ into dist/ with its sha256 and release notes; tag v<version>",
     "diff": "row and schema diff of build/ against FROM, a git ref or release zip (needs FROM as SOURCE)",
@@ -96,6 +97,9 @@ def main(argv=None):
         elif args.stage == "sqlite":
             from .sqlite import sqlite
             sqlite()
+        elif args.stage == "docs":
+            from .docs import docs
+            docs()
         elif args.stage == "promote":
             from .promote import promote
             promote()

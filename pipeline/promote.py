@@ -18,7 +18,7 @@ NEXT = ROOT / ".build-next"
 # the rest are made from the validated package by the stages after validate.
 PUBLISHED = [("package", "."), ("quality.json", "quality.json"), ("quality.md", "quality.md"),
              ("aq-is-conflict.sqlite", "aq-is-conflict.sqlite"), ("datasette-metadata.json", "datasette-metadata.json"),
-             ("site", "site")]
+             ("site", "site"), ("docs", "docs")]
 # Written into build/ by `make bench`, not by the stages: kept across builds.
 KEPT = ["bench.json"]
 AT_FDCWD, RENAME_EXCHANGE = -100, 2

@@ -18,6 +18,8 @@ def _spec():
 def _field(name, spec, patterns):
     field = {"name": name, "type": spec["type"], "description": spec["description"]}
     constraints = dict(spec.get("constraints", {}))
+    if "values" in spec:
+        constraints["enum"] = list(spec["values"])
     if constraints.get("pattern") in patterns:
         constraints["pattern"] = patterns[constraints["pattern"]]
     if constraints:
@@ -99,6 +101,32 @@ def enum_values(table, column):
         if f["name"] == column:
             return f.get("constraints", {}).get("enum")
     raise KeyError(f"{table}.{column}")
+
+
+def declaration(table, column):
+    """Where a column is declared, for the codebook: `key` names its vocabulary (a field name, or
+    `<group>.<member>` for a date or count group member, shared by every table using it),
+    `values` maps each enumeration value to its meaning (None when not an enumeration), and
+    `file`/`line` locate its description."""
+    fields_spec, tables = _spec()
+    for entry in tables[table]["fields"]:
+        for kind in ("date_group", "count_group"):
+            if isinstance(entry, dict) and kind in entry:
+                group = kind.removesuffix("_group")
+                for member, spec in fields_spec["groups"][group].items():
+                    if column == f"{entry[kind]}_{member}":
+                        return _declared(f"{group}.{member}", spec, "schemas/fields.yaml", spec)
+        name = entry if isinstance(entry, str) else entry.get("name")
+        if name == column:
+            spec = fields_spec["fields"][name]
+            overridden = isinstance(entry, dict) and "description" in entry
+            return _declared(name, spec, "schemas/tables.yaml" if overridden else "schemas/fields.yaml", entry if overridden else spec)
+    raise KeyError(f"{table}.{column}")
+
+
+def _declared(key, spec, file, node):
+    values = spec.get("values")
+    return {"key": key, "values": dict(values) if values is not None else None, "file": file, "line": getattr(node, "line", 0)}
 
 
 def references_to(target):
