@@ -349,3 +349,10 @@ def test_same_and_previous_periods_follow_their_anchor():
     prior = shift_date("the month prior", parse_date("January 2020"))
     assert (prior["start"], prior["end"], prior["edtf"]) == (date(2019, 12, 1), date(2019, 12, 31), "2019-12")
     assert shift_date("that same year", parse_date("2015"))["edtf"] == "2015"
+
+
+@pytest.mark.parametrize("text", ["79", "about 245", "nearly 30", "almost 200", "at least seven", "10,000+", "more than 100",
+                                  "up to 50", "50-80", "dozens"])
+def test_every_qualifier_the_parser_gives_is_a_published_value(text):
+    from pipeline import schemas
+    assert parse_count(text)["qualifier"] in schemas.enum_values("casualties", "count_qualifier")
