@@ -24,18 +24,22 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="stages:\n" + "\n".join(f"  {k:9} {v}" for k, v in STAGES.items()))
     parser.add_argument("stage", choices=list(STAGES))
-    parser.add_argument("source", nargs="?", help="source_id, for ingest and code")
+    parser.add_argument("source", nargs="*", help="source_id(s) for ingest and code (several in one process: no start-up cost per source)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        if args.stage in ("ingest", "code", "candidates") and not args.source:
-            parser.error(f"{args.stage} needs a source_id")
+        if args.stage in ("ingest", "code", "candidates", "diff") and not args.source:
+            parser.error(f"{args.stage} needs a source_id" if args.stage != "diff" else "diff needs FROM: a git ref or a release zip")
+        if len(args.source) > 1 and args.stage not in ("ingest", "code"):
+            parser.error(f"{args.stage} takes one argument")
         if args.stage == "ingest":
             from .ingest import ingest
-            ingest(args.source)
+            for source in args.source:
+                ingest(source)
         elif args.stage == "code":
             from .code import code
-            code(args.source)
+            for source in args.source:
+                code(source)
         elif args.stage == "link":
             from .link import link
             link()
@@ -47,13 +51,11 @@ def main(argv=None):
             validate()
         elif args.stage == "candidates":
             from .candidates import draft
-            print(draft(args.source), end="")
+            print(draft(args.source[0]), end="")
             return 0
         elif args.stage == "diff":
-            if not args.source:
-                parser.error("diff needs FROM: a git ref or a release zip")
             from .diff import diff
-            diff(args.source)
+            diff(args.source[0])
         elif args.stage == "release":
             from .release import release
             release()
@@ -63,7 +65,7 @@ def main(argv=None):
     except PipelineError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    label = f"{args.stage} {args.source}" if args.source else args.stage
+    label = " ".join([args.stage] + args.source[:3] + ([f"(+{len(args.source) - 3} more)"] if len(args.source) > 3 else []))
     print(f"{label}: done in {time.perf_counter() - started:.2f} s", file=sys.stderr)
     return 0
 
