@@ -62,12 +62,12 @@ def derive_checks(frames):
     texts = {s: read_json(WORK / "ingest" / f"{s}.json")["text"] for s in frames["sources"]["source_id"]}
     evidence["quote_matches"] = [texts[s][a:b] == q for s, a, b, q in
                                  zip(evidence["source_id"], evidence["char_start"], evidence["char_end"], evidence["quote"])]
-    events = frames["events"].set_index("event_id")
     casualties = frames["casualties"]
+    event_types = casualties["event_id"].map(frames["events"].set_index("event_id")["event_type"])
     # a whole war's figure is never an event's toll, and an event's toll is never a war's total
     casualties["scope_consistent"] = [
-        (scope != "event") if events.loc[e, "event_type"] == "armed_conflict" else (scope != "conflict_total")
-        for e, scope in zip(casualties["event_id"], casualties["scope"])]
+        (scope != "event") if event_type == "armed_conflict" else (scope != "conflict_total")
+        for event_type, scope in zip(event_types, casualties["scope"])]
     used = set()
     for table, cols in schemas.references_to("actors").items():
         if table != "actor_aliases":
@@ -98,7 +98,8 @@ def expectations():
 
 
 def run_expectations(frames, docs_dir=DATA_DOCS):
-    """Run the suite table by table; Data Docs HTML goes to build/work/data-docs/ (it loads assets
+    """Run the suite table by table, then build the Data Docs once (rebuilding them after each
+    table cost more than validating); the HTML goes to build/work/data-docs/ (it loads assets
     from CDNs and has timestamped paths, so it is not part of the published package)."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -116,14 +117,11 @@ def run_expectations(frames, docs_dir=DATA_DOCS):
         batch = source.add_dataframe_asset(name=table).add_batch_definition_whole_dataframe("all")
         suite = context.suites.add(gx.ExpectationSuite(name=table, expectations=exps))
         definition = context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite))
-        checkpoint = context.checkpoints.add(gx.Checkpoint(name=table, validation_definitions=[definition],
-                                                           actions=[gx.checkpoint.UpdateDataDocsAction(name="data-docs")]))
-        outcome = checkpoint.run(batch_parameters={"dataframe": frames[table]})
-        for run in outcome.run_results.values():
-            for r in run.results:
-                kwargs = {k: v for k, v in r.expectation_config.kwargs.items() if k != "batch_id"}
-                results.append({"table": table, "expectation": r.expectation_config.type, "kwargs": kwargs,
-                                "success": bool(r.success), "unexpected_count": r.result.get("unexpected_count", 0)})
+        for r in definition.run(batch_parameters={"dataframe": frames[table]}).results:
+            kwargs = {k: v for k, v in r.expectation_config.kwargs.items() if k != "batch_id"}
+            results.append({"table": table, "expectation": r.expectation_config.type, "kwargs": kwargs,
+                            "success": bool(r.success), "unexpected_count": r.result.get("unexpected_count", 0)})
+    context.build_data_docs()
     return sorted(results, key=lambda r: (r["table"], r["expectation"], json.dumps(r["kwargs"], sort_keys=True)))
 
 
