@@ -17,13 +17,49 @@ DATA_DOCS = WORK / "data-docs"
 FAILED = WORK / "quality-failed.json"
 
 
-def frictionless_report():
+def frictionless_report(package=PACKAGE):
+    """Frictionless on the CSV resources (types, required, unique, enumerations, primary and
+    foreign keys), and each Parquet resource held to its CSV (parquet_checks): what Frictionless
+    proves of the CSV then holds for the Parquet file too. Frictionless reads Parquet a row at a
+    time through pandas, 85% of its time, and skips `required` on float nulls."""
     from frictionless import Package, system
+    descriptor = read_json(package / "datapackage.json")
+    descriptor["resources"] = [r for r in descriptor["resources"] if r["format"] == "csv"]
     with system.use_context(trusted=True):
-        report = Package(str(PACKAGE / "datapackage.json")).validate()
+        report = Package(descriptor, basepath=str(package)).validate()
     errors = [f"{task.name}: {err.type}: {err.message}" for task in report.tasks for err in task.errors]
     errors += [f"package: {err.type}: {err.message}" for err in report.errors]
-    return {"valid": report.valid, "errors": errors[:50], "error_count": len(errors)}
+    errors += parquet_checks(package)
+    return {"valid": not errors, "errors": errors[:50], "error_count": len(errors)}
+
+
+def parquet_checks(package=PACKAGE):
+    """Each Parquet file has the schema's Arrow types and the same rows as its CSV, cell for cell
+    (the CSV read back with those types: empty cells are nulls, as publish writes them)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+    problems = []
+    for table in schemas.table_names():
+        expected = schemas.arrow_schema(table)
+        parquet = pq.read_table(package / f"{table}.parquet")
+        if not parquet.schema.remove_metadata().equals(expected):
+            problems.append(f"{table}-parquet: schema: the Parquet types are {parquet.schema.remove_metadata()}, not {expected}")
+            continue
+        plain = pa.schema([(f.name, pa.string() if pa.types.is_dictionary(f.type) else f.type) for f in expected])
+        try:
+            from_csv = pacsv.read_csv(package / f"{table}.csv", parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                                      convert_options=pacsv.ConvertOptions(
+                                          column_types=plain, include_columns=plain.names, null_values=[""],
+                                          strings_can_be_null=True, true_values=["true"], false_values=["false"]))
+        except (pa.ArrowInvalid, KeyError) as e:
+            problems.append(f"{table}-parquet: the CSV cannot be read with the Parquet types ({e})")
+            continue
+        differ = [name for name in plain.names if not from_csv.column(name).equals(parquet.column(name).cast(plain.field(name).type))]
+        if from_csv.num_rows != parquet.num_rows or differ:
+            problems.append(f"{table}-parquet: rows differ from {table}.csv ({from_csv.num_rows} and {parquet.num_rows} rows; "
+                            f"columns {differ})")
+    return problems
 
 
 def file_checks(descriptor):
