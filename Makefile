@@ -16,7 +16,7 @@ CODE := $(wildcard pipeline/*.py) pipeline/conventions.yaml
 INGESTED := $(ALL_SOURCES:%=$(W)/ingest/%.json)
 CODED := $(SOURCES:%=$(W)/coded/%.json)
 
-.PHONY: all help venv test clean candidates release diff FORCE
+.PHONY: all help venv test clean candidates release diff bench FORCE
 # one build at a time: a second `make` started meanwhile stops with a clear message
 all: ## set up .venv and build the validated package in build/
 	@mkdir -p $(W); rc=0; flock -n -E 75 $(W)/.lock $(MAKE) --no-print-directory build/datapackage.json || rc=$$?; \
@@ -65,6 +65,11 @@ diff: all ## row and schema diff against FROM=<git ref or release zip>, as Markd
 
 release: all ## zip build/ into dist/ with its sha256 and notes, and tag v<version> (clean tree, new version only)
 	$(RUN) release
+
+SIZES ?= 10 100
+REPEAT ?= 3
+bench: all ## time each stage against its floor, rebuilds, validation and synthetic corpora (SIZES="10 100 1000" REPEAT=3); writes build/bench.json and README's Performance tables
+	$(PY) -m pipeline.bench --repeat $(REPEAT) --sizes $(SIZES)
 
 test: all ## build, then run the test suite
 	$(VENV)/bin/pytest
