@@ -16,7 +16,7 @@ CODE := $(wildcard pipeline/*.py) pipeline/conventions.yaml
 INGESTED := $(ALL_SOURCES:%=$(W)/ingest/%.json)
 CODED := $(SOURCES:%=$(W)/coded/%.json)
 
-.PHONY: all help venv test clean candidates release diff serve FORCE
+.PHONY: all help venv test clean candidates release diff serve bench FORCE
 # one build at a time: a second `make` started meanwhile stops with a clear message
 all: ## set up .venv and build the validated package in build/
 	@mkdir -p $(W); rc=0; flock -n -E 75 $(W)/.lock $(MAKE) --no-print-directory build/datapackage.json || rc=$$?; \
@@ -84,6 +84,11 @@ release: all ## zip build/ into dist/ with its sha256 and notes, and tag v<versi
 PORT ?= 8001
 serve: all ## browse build/aq-is-conflict.sqlite in datasette on http://127.0.0.1:8001 (or PORT=<port>)
 	$(VENV)/bin/datasette -i build/aq-is-conflict.sqlite --metadata build/datasette-metadata.json --host 127.0.0.1 --port $(PORT)
+
+SIZES ?= 10 100
+REPEAT ?= 3
+bench: all ## time each stage against its floor, rebuilds, validation and synthetic corpora (SIZES="10 100 1000" REPEAT=3); writes build/bench.json and README's Performance tables
+	$(PY) -m pipeline.bench --repeat $(REPEAT) --sizes $(SIZES)
 
 test: all ## build, then run the test suite
 	$(VENV)/bin/pytest

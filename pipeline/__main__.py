@@ -57,19 +57,25 @@ def main(argv=None):
                                      epilog="stages:\n" + "\n".join(f"  {k:{max(map(len, STAGES))}}  {v}" for k, v in STAGES.items())
                                      + "\n\nEach stage logs what it did and how long it took to stderr; AQ_LOG=debug is -v.")
     parser.add_argument("stage", choices=list(STAGES), metavar="stage", help="one of the stages below")
-    parser.add_argument("source", nargs="?", help="source_id, for ingest, code and candidates; FROM for diff")
+    parser.add_argument("source", nargs="*", help="source_id(s) for ingest and code (several in one process: no start-up cost "
+                        "per source), one for candidates; FROM for diff")
     parser.add_argument("-v", "--verbose", action="store_true", help="log each step of a stage, not only its summary")
     args = parser.parse_args(argv)
     try:
-        setup_logging(f"{args.stage} {args.source}" if args.source else args.stage, args.verbose)
-        if args.stage in ("ingest", "code", "candidates") and not args.source:
-            parser.error(f"{args.stage} needs a source_id")
+        label = " ".join([args.stage] + args.source[:3] + ([f"(+{len(args.source) - 3} more)"] if len(args.source) > 3 else []))
+        setup_logging(label, args.verbose)
+        if args.stage in ("ingest", "code", "candidates", "diff") and not args.source:
+            parser.error(f"{args.stage} needs a source_id" if args.stage != "diff" else "diff needs FROM: a git ref or a release zip")
+        if len(args.source) > 1 and args.stage not in ("ingest", "code"):
+            parser.error(f"{args.stage} takes one argument")
         if args.stage == "ingest":
             from .ingest import ingest
-            ingest(args.source)
+            for source in args.source:
+                ingest(source)
         elif args.stage == "code":
             from .code import code
-            code(args.source)
+            for source in args.source:
+                code(source)
         elif args.stage == "link":
             from .link import link
             link()
@@ -84,13 +90,11 @@ def main(argv=None):
             site()
         elif args.stage == "candidates":
             from .candidates import draft
-            print(draft(args.source), end="")
+            print(draft(args.source[0]), end="")
             return 0
         elif args.stage == "diff":
-            if not args.source:
-                parser.error("diff needs FROM: a git ref or a release zip")
             from .diff import diff
-            diff(args.source)
+            diff(args.source[0])
         elif args.stage == "release":
             from .release import release
             release()

@@ -2,8 +2,10 @@
 coverage can prove nothing was skipped. A flagged sentence is covered when a coded record's
 quote overlaps it or the sheet waives it with a reason. `python -m pipeline candidates SOURCE`
 prints a draft coding sheet of the flagged sentences no record covers yet."""
+import bisect
 import logging
 import re
+from functools import lru_cache
 
 from . import actors
 from .conventions import CONVENTIONS
@@ -20,13 +22,22 @@ WORD = re.compile(r"\S+")
 
 
 def _near(text, a, b, window):
-    """True when a match of pattern a lies within `window` words of a match of pattern b."""
-    words = [(m.start(), m.end()) for m in WORD.finditer(text)]
+    """True when a match of pattern a lies within `window` words of a match of pattern b
+    (matches never span a space, so each lies in one word)."""
+    pb = sorted(_word_numbers(text, b))
+    if not pb:
+        return False
+    for i in _word_numbers(text, a):
+        j = bisect.bisect_left(pb, i - window)
+        if j < len(pb) and pb[j] <= i + window:
+            return True
+    return False
 
-    def positions(p):
-        return {i for i, (s, e) in enumerate(words) for m in p.finditer(text, s, e) if m.start() >= s and m.end() <= e}
-    pa, pb = positions(a), positions(b)
-    return any(abs(i - j) <= window for i in pa for j in pb)
+
+def _word_numbers(text, pattern):
+    """The numbers of the words (runs of non-space) that hold a match of pattern."""
+    starts = [m.start() for m in WORD.finditer(text)]
+    return {bisect.bisect_right(starts, m.start()) - 1 for m in pattern.finditer(text) if m.end() > m.start()}
 
 
 def flag(sentence, actor_names):
@@ -42,6 +53,7 @@ def flag(sentence, actor_names):
     return rules
 
 
+@lru_cache(maxsize=None)
 def actor_pattern():
     from .link import _name_pattern
     return _name_pattern([a["alias"] for a in actors.load()[2]])

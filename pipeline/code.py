@@ -4,10 +4,12 @@ quote in the raw text, resolve actor names, and normalize the verbatim date and 
 A sheet says what a passage means; this stage checks that it says it about real text:
 quotes must occur exactly (once, or once inside a given `context`), outside boilerplate, and
 every date or count fragment must be words of the record's own quotes."""
+import bisect
 import difflib
 import logging
 import re
 from datetime import date
+from functools import cached_property, lru_cache
 
 from . import actors, schemas
 from .files import ROOT, WORK, PipelineError, read_json, read_yaml, rel, write_json
@@ -52,6 +54,14 @@ class Sheet:
         if unknown:
             self.fail(self.data.line, f"unknown section(s) {sorted(unknown)}", f"use only {['source', 'waivers', *KEYS]}")
 
+    @cached_property
+    def line_starts(self):
+        return [ln["start"] for ln in self.doc["lines"]]
+
+    @cached_property
+    def boilerplate_lines(self):
+        return [ln for ln in self.doc["lines"] if ln["boilerplate"]]
+
     def fail(self, line, problem, fix):
         raise PipelineError(self.file, line, problem, fix)
 
@@ -84,18 +94,15 @@ class Sheet:
         return {"char_start": start, "char_end": start + len(quote), "quote": quote, "section": self._section(start)}
 
     def _boilerplate(self, start, end):
-        for ln in self.doc["lines"]:
-            if ln["boilerplate"] and ln["start"] < end and start < ln["end"]:
+        for ln in self.boilerplate_lines:
+            if ln["start"] < end and start < ln["end"]:
                 return ln["boilerplate"]
         return ""
 
     def _section(self, pos):
-        section = ""
-        for ln in self.doc["lines"]:
-            if ln["start"] > pos:
-                break
-            section = ln["section"]
-        return section
+        """The section of the last line that starts at or before pos."""
+        i = bisect.bisect_right(self.line_starts, pos) - 1
+        return self.doc["lines"][i]["section"] if i >= 0 else ""
 
     def _closest(self, quote):
         sentences = [self.text[s["start"]:s["end"]] for s in self.doc["sentences"]]
@@ -150,12 +157,10 @@ class Sheet:
 
     def _year_before(self, position):
         """The last year written in the same section before a position, else None (the year stays unknown)."""
-        start, current = 0, None
-        for ln in self.doc["lines"]:
-            if ln["start"] > position:
-                break
-            if ln["section"] != current:
-                current, start = ln["section"], ln["start"]
+        lines, i = self.doc["lines"], bisect.bisect_right(self.line_starts, position) - 1
+        while i > 0 and lines[i - 1]["section"] == lines[i]["section"]:
+            i -= 1
+        start = lines[i]["start"] if i >= 0 else 0
         years = [m for m in YEAR.finditer(self.text, start, position)
                  if not self._boilerplate(m.start(), m.end())]
         return int(years[-1].group()) if years else None
@@ -189,12 +194,17 @@ def _check_keys(sheet, table, record):
         sheet.fail(line, f"id {record['id']!r} is not a lowercase slug", "use lowercase letters, digits and hyphens")
     for key in allowed:
         if (table, key) in ENUMS and key in record:
-            allowed_values = schemas.enum_values(*ENUMS[(table, key)])
+            allowed_values = _enum(table, key)
             if record[key] not in allowed_values:
                 sheet.fail(line, f"{key} {record[key]!r} is not one of {allowed_values}", "use one of the listed values")
     for key in ("title", "summary", "location", "admin1", "conflict"):
         if key in record and not isinstance(record[key], str):
             sheet.fail(line, f"{key} must be text, not {type(record[key]).__name__}", "quote the value")
+
+
+@lru_cache(maxsize=None)
+def _enum(table, key):
+    return schemas.enum_values(*ENUMS[(table, key)])
 
 
 def _quotes(sheet, record, line):

@@ -6,6 +6,7 @@ with a byte-order mark or CR line ends is rejected rather than normalized, becau
 normalizing would shift every offset."""
 import logging
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from .files import ROOT, PipelineError, read_yaml, rel, sha256_file, write_json, WORK
@@ -23,7 +24,13 @@ SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
 
 
 def load_manifest():
-    """The manifest's entries, checked for keys and for file paths that stay inside raw/."""
+    """The manifest's entries, checked for keys and for file paths that stay inside raw/; read
+    once per process (ingest of many sources, link and package all ask for it)."""
+    return _manifest()
+
+
+@lru_cache(maxsize=None)
+def _manifest():
     data = read_yaml(MANIFEST)
     entries = data.get("sources") if isinstance(data, dict) else None
     if not isinstance(entries, list):
@@ -56,10 +63,15 @@ def raw_path(entry):
 
 
 def manifest_entry(source_id):
-    for entry in load_manifest():
-        if entry["source_id"] == source_id:
-            return entry
+    entry = _by_id().get(source_id)
+    if entry is not None:
+        return entry
     raise PipelineError(rel(MANIFEST), 0, f"no source {source_id!r}", "add an entry for it or rename the coding sheet")
+
+
+@lru_cache(maxsize=None)
+def _by_id():
+    return {e["source_id"]: e for e in load_manifest()}
 
 
 def read_raw(entry):
@@ -87,6 +99,7 @@ def read_raw(entry):
     return text
 
 
+@lru_cache(maxsize=None)
 def boilerplate_rules():
     data = read_yaml(BOILERPLATE)
     rules = []

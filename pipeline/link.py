@@ -2,9 +2,13 @@
 told by several sources (the same id in several sheets) becomes one row with several evidence
 rows; disagreements between sources are kept for the quality report; source counts,
 independence (copied passages count once) and confidence are computed here."""
+import bisect
 import datetime
+import functools
 import logging
 import re
+
+import numpy as np
 
 from . import actors, schemas
 from .code import KEYS, SHEETS
@@ -30,12 +34,13 @@ class Corpus:
     def __init__(self, source_ids):
         self.docs = {s: read_json(WORK / "ingest" / f"{s}.json") for s in source_ids}
         self.k = CONVENTIONS["independence"]["shingle_words"]
-        self.doc_shingles = {s: shingles(d["text"], self.k) for s, d in self.docs.items()}
+        self.line_starts = {s: [ln["start"] for ln in d["lines"]] for s, d in self.docs.items()}
 
     def passage(self, source_id, pos):
-        for ln in self.docs[source_id]["lines"]:
-            if ln["start"] <= pos < ln["end"]:
-                return self.docs[source_id]["text"][ln["start"]:ln["end"]]
+        doc = self.docs[source_id]
+        i = bisect.bisect_right(self.line_starts[source_id], pos) - 1
+        if i >= 0 and pos < doc["lines"][i]["end"]:
+            return doc["text"][doc["lines"][i]["start"]:doc["lines"][i]["end"]]
         return ""
 
     def copied(self, ev_a, ev_b):
@@ -47,16 +52,62 @@ class Corpus:
         return len(a & b) / min(len(a), len(b)) >= CONVENTIONS["independence"]["shared_fraction"]
 
     def shared_passages(self):
-        """Lines of one source whose shingles mostly occur in another source: copied text."""
+        """Lines of one source (outside boilerplate: page furniture repeats across the pages of a
+        site) whose shingles mostly occur in another source: copied text. A line is compared only
+        with the sources that hold one of its rarest shingles (an index of shingle hashes finds
+        them), so the work grows with the corpus, not with its square."""
+        ids, fraction = list(self.docs), CONVENTIONS["independence"]["shared_fraction"]
+        owners = _owners([_hashes(shingles(self.docs[s]["text"], self.k)) for s in ids])
+        doc_shingles = functools.lru_cache(maxsize=64)(lambda j: shingles(self.docs[ids[j]]["text"], self.k))
         out = []
-        for s, doc in self.docs.items():
+        for i, s in enumerate(ids):
+            doc = self.docs[s]
             for ln in doc["lines"]:
+                if ln["boilerplate"]:
+                    continue
                 sh = shingles(doc["text"][ln["start"]:ln["end"]], self.k)
-                for other, other_sh in self.doc_shingles.items():
-                    if other != s and sh and len(sh & other_sh) / len(sh) >= CONVENTIONS["independence"]["shared_fraction"]:
-                        out.append({"source_id": s, "char_start": ln["start"], "char_end": ln["end"], "also_in": other,
-                                    "shared_fraction": round(len(sh & other_sh) / len(sh), 3)})
+                for j in _candidates(sh, owners, i, fraction, len(ids)):
+                    shared = len(sh & doc_shingles(j)) / len(sh)
+                    if shared >= fraction:
+                        out.append({"source_id": s, "char_start": ln["start"], "char_end": ln["end"], "also_in": ids[j],
+                                    "shared_fraction": round(shared, 3)})
         return out
+
+
+def _hashes(shingle_set):
+    return np.fromiter((hash(x) for x in shingle_set), np.int64, len(shingle_set))
+
+
+def _owners(hashes):
+    """{hash: [index of each document that has it]} for the shingle hashes of more than one document."""
+    if not hashes:
+        return {}
+    values = np.concatenate(hashes)
+    owners = np.repeat(np.arange(len(hashes)), [len(h) for h in hashes])
+    order = np.argsort(values, kind="stable")
+    values, owners = values[order], owners[order]
+    repeated = np.zeros(len(values), bool)
+    repeated[1:] |= values[1:] == values[:-1]
+    repeated[:-1] |= values[:-1] == values[1:]
+    out = {}
+    for h, j in zip(values[repeated].tolist(), owners[repeated].tolist()):
+        out.setdefault(h, []).append(j)
+    return out
+
+
+def _candidates(sh, owners, i, fraction, n_docs):
+    """The documents other than i that may hold `fraction` of the shingles sh. One that holds
+    `need` of the m shingles holds one of any m - need + 1 of them (pigeonhole): the rarest are
+    looked up."""
+    m = len(sh)
+    need = next((c for c in range(m + 1) if m and c / m >= fraction), None)
+    if need is None:
+        return []
+    hashes = {hash(x) for x in sh}
+    if need == 0:
+        return [j for j in range(n_docs) if j != i]
+    picked = sorted(hashes, key=lambda h: len(owners.get(h, ())))[:m - need + 1] if len(hashes) == m else hashes
+    return sorted({j for h in picked for j in owners.get(h, ()) if j != i})
 
 
 def independent_count(evidence, corpus):
@@ -153,9 +204,10 @@ def link():
     # group rows by id across sheets
     grouped, table_of, event_actors = {}, {}, set()
     for sheet in coded:
+        where = rel(SHEETS / f"{sheet['source_id']}.yaml")
         for table in KEYS:
             for row in sheet["records"][table]:
-                row = {**row, "source_id": sheet["source_id"], "sheet": rel(SHEETS / f"{sheet['source_id']}.yaml")}
+                row = {**row, "source_id": sheet["source_id"], "sheet": where}
                 if table_of.setdefault(row["id"], table) != table:
                     raise PipelineError(row["sheet"], row["line"], f"id {row['id']!r} is used for both {table_of[row['id']]} and {table}",
                                         "give records of different tables different ids")
@@ -168,6 +220,7 @@ def link():
             raise PipelineError(rows[0]["sheet"], rows[0]["line"], f"id {record_id!r} is also an actor id",
                                 "give the record an id that names what happened, not who")
     tables = {t: [] for t in schemas.table_names()}
+    keys = {t: schemas.table_schema(t)["primaryKey"] for t in tables}
     evidence, disagreements = [], []
     for record_id, rows in grouped.items():
         table = table_of[record_id]
@@ -182,7 +235,7 @@ def link():
         row["disputed"] = any(r["disputed"] for r in rows) or bool(disagree)
         if disagree:
             disagreements.append({"table": table, "record_id": record_id, "sources": supporting, "disagreements": disagree})
-        row[schemas.table_schema(table)["primaryKey"][0]] = record_id
+        row[keys[table][0]] = record_id
         row["_where"] = (rows[0]["sheet"], rows[0]["line"])
         tables[table].append(row)
         evidence += _evidence_rows(table, record_id, ev)
@@ -195,8 +248,8 @@ def link():
     tables["actors"], tables["actor_aliases"] = actor_rows, alias_rows
     tables["evidence"] = sorted(evidence + actor_evidence, key=lambda e: e["evidence_id"])
     for table, rows in tables.items():
-        cols = schemas.columns(table)
-        tables[table] = sorted(({c: r.get(c) for c in cols} for r in rows), key=lambda r: [str(r[k]) for k in schemas.table_schema(table)["primaryKey"]])
+        cols, key = schemas.columns(table), keys[table]
+        tables[table] = sorted(({c: r.get(c) for c in cols} for r in rows), key=lambda r: [str(r[k]) for k in key])
     write_json(WORK / "linked.json", {"tables": tables, "disagreements": disagreements,
                                      "candidate_coverage": _coverage(corpus, coded),
                                      "shared_passages": corpus.shared_passages()})
@@ -229,7 +282,8 @@ def _evidence_rows(table, record_id, ev):
 
 def _check_references(tables, event_actors):
     """Dangling references are sheet errors, reported at the sheet line that makes them."""
-    ids = {t: {r[schemas.table_schema(t)["primaryKey"][0]] for r in tables[t]} for t in ("events", "pledges")}
+    key = {t: schemas.table_schema(t)["primaryKey"][0] for t in ("events", "pledges")}
+    ids = {t: {r[key[t]] for r in tables[t]} for t in key}
     for table, column, target in (("casualties", "event_id", "events"), ("pledges", "event_id", "events"),
                                   ("pledges", "responds_to", "pledges")):
         for row in tables[table]:
@@ -242,9 +296,12 @@ def _check_references(tables, event_actors):
 
 
 def _add_deaths(tables):
+    killed_in = {}
+    for c in tables["casualties"]:
+        if c["category"] == "killed" and c["scope"] == "event":
+            killed_in.setdefault(c["event_id"], []).append(c)
     for event in tables["events"]:
-        killed = [c for c in tables["casualties"] if c["event_id"] == event["event_id"]
-                  and c["category"] == "killed" and c["scope"] == "event"]
+        killed = killed_in.get(event["event_id"], [])
         event["deaths_low"] = sum(c["count_low"] for c in killed) if killed else None
         event["deaths_high"] = sum(c["count_high"] for c in killed) if killed and all(c["count_high"] is not None for c in killed) else None
 
@@ -264,12 +321,12 @@ def _actors(corpus, source_ids, tables, record_evidence):
     that involves it."""
     registry, _, aliases = actors.load()
     rows, alias_rows, evidence = [], [], []
+    views = {s: _NameView(corpus.docs[s]) for s in source_ids}
     patterns = {}
     for a in aliases:
         patterns.setdefault(a["actor_id"], []).append(a["alias"])
         pattern = _name_pattern([a["alias"]])
-        seen_in = next((s for s in source_ids if any(pattern.search(corpus.docs[s]["text"], sen["start"], sen["end"])
-                                                     for sen in corpus.docs[s]["sentences"] if not sen["boilerplate"])), None)
+        seen_in = next((s for s in source_ids if views[s].first_sentence([a["alias"]], pattern)), None)
         alias_rows.append({**a, "source_id": seen_in})
     empty = {k: v for k, v in no_date().items() if k != "ongoing"}
     for actor_id, entry in registry.items():
@@ -278,18 +335,71 @@ def _actors(corpus, source_ids, tables, record_evidence):
         for prefix in ("founded", "dissolved"):
             row.update({f"{prefix}_{k}": v for k, v in empty.items()})
         rows.append(row)
-        name_re = _name_pattern(patterns[actor_id])
+        name_re, named = _name_pattern(patterns[actor_id]), False
         for s in source_ids:
-            doc = corpus.docs[s]
-            sentence = next((sen for sen in doc["sentences"] if not sen["boilerplate"]
-                             and name_re.search(doc["text"], sen["start"], sen["end"])), None)
+            doc, sentence = corpus.docs[s], views[s].first_sentence(patterns[actor_id], name_re)
             if sentence:
+                named = True
                 evidence.append({"evidence_id": f"{actor_id}--{s}-1", "record_table": "actors", "record_id": actor_id,
                                  "source_id": s, "char_start": sentence["start"], "char_end": sentence["end"],
                                  "quote": doc["text"][sentence["start"]:sentence["end"]], "section": sentence["section"]})
-        if not any(e["record_id"] == actor_id for e in evidence):
+        if not named:
             evidence += _borrowed_evidence(actor_id, tables, record_evidence)
     return rows, alias_rows, evidence
+
+
+class _NameView:
+    """A document seen from its names: the first sentence (outside boilerplate) that a name
+    pattern matches in, as `pattern.search(text, sentence start, sentence end)` finds it, without
+    searching every sentence. The pattern is tried only where one of the names stands (a
+    substring search), which is exact for ASCII names: in `folded`, the only non-ASCII letters that
+    re's IGNORECASE matches to ASCII letters are mapped to them, then the text is lowercased
+    (same length, as İ is mapped first)."""
+    FOLD = str.maketrans({"İ": "i", "ı": "i", "ſ": "s", "K": "k"})
+
+    def __init__(self, doc):
+        self.doc, self.text = doc, doc["text"]
+        self.folded = self.text.translate(self.FOLD).lower()
+        self.starts = [sen["start"] for sen in doc["sentences"]]
+
+    def _places(self, names):
+        """Sorted offsets where a name may match, or None when only a regex search can tell."""
+        found = set()
+        for name in names:
+            if not name.isascii():
+                return None
+            text, needle = (self.text, name) if name.isupper() else (self.folded, name.lower())
+            i = text.find(needle)
+            while i >= 0:
+                found.add(i)
+                i = text.find(needle, i + 1)
+        return sorted(found)
+
+    def _matches(self, names, pattern):
+        """The pattern's match at each place it matches, in order of place."""
+        places = self._places(names)
+        if places is None:
+            m = pattern.search(self.text)
+            while m:
+                yield m
+                m = pattern.search(self.text, m.start() + 1)
+            return
+        for i in places:
+            m = pattern.match(self.text, i)
+            if m:
+                yield m
+
+    def first_sentence(self, names, pattern):
+        """Every place the pattern matches in the whole text is visited in order; a match that
+        does not fit its sentence gets the sentence-bounded search, so the result is the same."""
+        sentences = self.doc["sentences"]
+        for m in self._matches(names, pattern):
+            i = bisect.bisect_right(self.starts, m.start()) - 1
+            if i >= 0 and m.start() < sentences[i]["end"] and not sentences[i]["boilerplate"]:
+                sen = sentences[i]
+                if m.end() <= sen["end"] or pattern.search(self.text, sen["start"], sen["end"]):
+                    return sen
+        return None
 
 
 def _name_pattern(names):

@@ -3,11 +3,10 @@ Arrow schemas, so no other module restates a column."""
 import copy
 from functools import lru_cache
 
-import pyarrow as pa
-
 from .files import ROOT, read_yaml
 
-ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "boolean": pa.bool_(), "date": pa.date32()}
+# Table Schema type -> the pyarrow type (by name: pyarrow is imported only where Parquet is written)
+ARROW_TYPES = {"string": "string", "integer": "int64", "boolean": "bool_", "date": "date32"}
 
 
 @lru_cache(maxsize=None)
@@ -137,9 +136,10 @@ def references_to(target):
 
 def arrow_schema(table):
     """Parquet types: dates date32, counts int64, booleans bool, enumerations dictionary-encoded."""
+    import pyarrow as pa
     out = []
     for f in _table_schema(table)["fields"]:
-        arrow_type = ARROW_TYPES[f["type"]]
+        arrow_type = getattr(pa, ARROW_TYPES[f["type"]])()
         if "enum" in f.get("constraints", {}):
             arrow_type = pa.dictionary(pa.int32(), pa.string())
         out.append(pa.field(f["name"], arrow_type, nullable=not f.get("constraints", {}).get("required", False)))
