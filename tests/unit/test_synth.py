@@ -8,7 +8,7 @@ import pytest
 
 from conftest import run_stage
 from pipeline import schemas, synth
-from pipeline.files import read_yaml
+from pipeline.files import ROOT, WORK, read_yaml
 
 TABLES = ("events", "pledges", "casualties", "relations")
 
@@ -20,7 +20,7 @@ def corpus(tmp_path_factory):
     for stage in (["ingest", *sources], ["code", *sources], ["link"]):
         out = run_stage(root, *stage)
         assert out.returncode == 0, out.stderr
-    return root, json.loads((root / "build" / "work" / "linked.json").read_text())
+    return root, json.loads((root / WORK.relative_to(ROOT) / "linked.json").read_text())
 
 
 def test_every_copy_codes_every_record_of_the_real_sheets(corpus):
