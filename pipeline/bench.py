@@ -273,12 +273,17 @@ def targets(report):
 
 def markdown(report):
     """The README's tables, from bench.json."""
-    lines = [f"Measured by `make bench` on {report['machine']['cpus']} CPUs (load average {report['machine']['load']} at the start), "
-             f"Python {report['machine']['python']}; median of {report['repeat']} runs, range in brackets.", ""]
+    sizes = " ".join(sorted(report.get("synthetic") or {}, key=int))
+    command = f'make bench SIZES="{sizes}"' if sizes else "make bench"
+    lines = [f"Measured by `{command}` in {report['duration_s'] / 60:.0f} min on "
+             f"{report['machine']['cpus']} CPUs (load average {report['machine']['load']} at the start), Python "
+             f"{report['machine']['python']}; median of {report['repeat']} runs (synthetic corpora: {report['synth_repeat']}), "
+             "range in brackets.", ""]
     if report.get("real"):
         real, floor = report["real"], report["import_floor"]
         lines += ["| real corpus, clean build | time (s) | import floor (s) | peak memory (MB) | third-party imports |", "|---|---|---|---|---|"]
-        for stage, s in real["stages"].items():
+        for stage in STAGES:
+            s = real["stages"][stage]
             lines.append(f"| {stage} ×{s['processes']} | {_cell(s)} | {s['floor']:.2f} | {s['peak_mb']:.0f} | {', '.join(s['imports']) or '–'} |")
         lines.append(f"| **all stages** | {_cell(real['clean_build'])} | {real['clean_build']['floor']:.2f} | | |")
         lines += ["", f"Import floor: `python -c pass` {floor['python']['median']:.2f} s; "
@@ -338,11 +343,11 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement on the real corpus (default 3)")
     parser.add_argument("--sizes", type=int, nargs="*", default=[10, 100, 1000], help="synthetic corpus sizes (default 10 100 1000)")
     parser.add_argument("--synth-repeat", type=int, default=1, help="runs of each synthetic corpus (default 1)")
-    parser.add_argument("--cap-gb", type=float, default=12, help="address-space cap of each synthetic-corpus stage (default 12)")
+    parser.add_argument("--cap-gb", type=float, default=16, help="address-space cap of each synthetic-corpus stage (default 16)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["floor", "real", "make", "synthetic"], help="parts to leave out")
     parser.add_argument("--no-readme", action="store_true", help="do not rewrite the Performance section of README.md")
     args = parser.parse_args(argv)
-    load = os.getloadavg()
+    started, load = time.perf_counter(), os.getloadavg()
     report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load": f"{load[0]:.2f}"},
               "repeat": args.repeat, "synth_repeat": args.synth_repeat}
     if "floor" not in args.skip:
@@ -354,6 +359,7 @@ def main(argv=None):
     if "synthetic" not in args.skip and args.sizes:
         report["synthetic"] = synthetic(sorted(args.sizes), args.synth_repeat, args.cap_gb)
     report["targets"] = targets(report)
+    report["duration_s"] = round(time.perf_counter() - started, 1)
     for t in report["targets"]:
         print(f"target {t['target']}: {_measured(t)} (limit {t['limit']:.2f} {t['unit']}) {'met' if t['met'] else 'NOT met'}")
     write_json(ROOT / "build" / "bench.json", report)

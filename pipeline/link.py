@@ -5,6 +5,7 @@ independence (copied passages count once) and confidence are computed here."""
 import bisect
 import datetime
 import functools
+import gc
 import logging
 import re
 
@@ -194,6 +195,16 @@ def _span(row, prefix):
 
 
 def link():
+    """Merge the coded sheets into build/work/linked.json. Its rows hold no reference cycles, so
+    the cycle collector is off meanwhile: its passes over millions of rows took a fifth of the time."""
+    gc.disable()
+    try:
+        _link()
+    finally:
+        gc.enable()
+
+
+def _link():
     manifest = load_manifest()
     source_ids = [e["source_id"] for e in manifest]
     grades = {e["source_id"]: e["reliability"] for e in manifest}

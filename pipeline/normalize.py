@@ -9,8 +9,6 @@ import calendar
 import re
 from datetime import date
 
-from text_to_num import text2num
-
 from .conventions import CONVENTIONS
 
 COUNTS, DATES = CONVENTIONS["counts"], CONVENTIONS["dates"]
@@ -291,6 +289,7 @@ def _number(s):
         return int(s.replace(",", ""))
     if not _WORDS.fullmatch(s) or s in ("a", "and"):
         return None
+    from text_to_num import text2num  # here, so that link, which reads only dates, does not import it
     try:
         return text2num(re.sub(r"^an? ", "one ", s), "en")
     except ValueError:
