@@ -9,6 +9,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RUN := $(PY) -m pipeline
 W := .work
+# independent stages (sources, then sqlite, site and docs) run side by side
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 
 SOURCES := $(basename $(notdir $(wildcard annotations/sources/*.yaml)))
 ALL_SOURCES := $(shell sed -n 's/^  - source_id: *//p' raw/sources.yaml)
@@ -19,7 +21,7 @@ CODED := $(SOURCES:%=$(W)/coded/%.json)
 .PHONY: all help venv test clean candidates release diff serve bench FORCE
 # one build at a time: a second `make` started meanwhile stops with a clear message
 all: ## set up .venv and build the validated package in build/
-	@mkdir -p $(W); rc=0; flock -n -E 75 $(W)/.lock $(MAKE) --no-print-directory build/datapackage.json || rc=$$?; \
+	@mkdir -p $(W); rc=0; flock -n -E 75 $(W)/.lock $(MAKE) --no-print-directory --jobs=$(JOBS) build/datapackage.json || rc=$$?; \
 	if [ $$rc -eq 75 ]; then echo "error: $(W)/.lock: another build is running. Fix: wait for it to finish, then run make again" >&2; fi; exit $$rc
 
 help: ## list the targets
