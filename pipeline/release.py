@@ -23,8 +23,10 @@ def _git(*args):
 
 
 def zip_bytes(build_dir):
-    """The published files of build_dir (not work/) as a zip whose bytes depend only on their content."""
-    files = sorted(p for p in build_dir.rglob("*") if p.is_file() and "work" not in p.relative_to(build_dir).parts)
+    """The published files of build_dir (not work/, not bench.json: timings of one machine) as a
+    zip whose bytes depend only on their content."""
+    files = sorted(p for p in build_dir.rglob("*") if p.is_file() and "work" not in p.relative_to(build_dir).parts
+                   and p.relative_to(build_dir).as_posix() != "bench.json")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         for path in files:

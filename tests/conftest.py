@@ -25,6 +25,8 @@ def run_stage(root, *stage, epoch=1600000000):
 
 
 def published(build_dir):
-    """sha256 of every published file (build/work/ holds intermediates, not the package)."""
+    """sha256 of every published file (build/work/ holds intermediates, not the package; bench.json,
+    written by `make bench`, holds timings of one machine)."""
     return {str(p.relative_to(build_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(build_dir.rglob("*")) if p.is_file() and "work" not in p.relative_to(build_dir).parts}
+            for p in sorted(build_dir.rglob("*")) if p.is_file() and "work" not in p.relative_to(build_dir).parts
+            and p.relative_to(build_dir).as_posix() != "bench.json"}
