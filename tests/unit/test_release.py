@@ -1,6 +1,8 @@
 """A release zip is reproducible, and the consumer's helper rejects any altered byte."""
 import hashlib
+import io
 import shutil
+import zipfile
 
 import pytest
 
@@ -39,3 +41,12 @@ def test_the_helper_rejects_a_zip_with_one_altered_byte(release_zip, tmp_path):
     broken.write_bytes(bytes(data))
     with pytest.raises(ValueError, match="sha256 does not match"):
         release.open_release(broken)
+
+
+def test_bench_timings_stay_out_of_a_release(tmp_path):
+    build = tmp_path / "build"
+    (build / "work").mkdir(parents=True)
+    for name in ("datapackage.json", "bench.json", "work/linked.json"):
+        (build / name).write_text("{}")
+    names = zipfile.ZipFile(io.BytesIO(release.zip_bytes(build))).namelist()
+    assert [n.split("/", 1)[1] for n in names] == ["datapackage.json"]
