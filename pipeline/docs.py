@@ -250,14 +250,15 @@ def datasheet_context(tables, package, quality, descriptor):
     low_only = sorted(k for k in records if support.get(k) and all(grade_of[s] in low_grades for s in support[k]))
     low_any = [k for k in records if any(grade_of[s] in low_grades for s in support.get(k, ()))]
     titles = {r["event_id"]: r["title"] for r in package["events"]}
-    per_source = []
-    for s in sources:
-        sid = s["source_id"]
-        backed = [k for k in records if sid in support.get(k, ())]
-        only = [k for k in backed if support[k] == {sid}]
-        per_source.append({**s, "evidence": sum(e["source_id"] == sid for e in evidence), "records": len(backed),
-                           "only": len(only), "events": sum(k[0] == "events" for k in backed),
-                           "events_only": sum(k[0] == "events" for k in only)})
+    tally = {s["source_id"]: Counter() for s in sources}  # one pass over rows, not one per source
+    for e in evidence:
+        tally[e["source_id"]]["evidence"] += 1
+    for k in records:
+        for sid in support.get(k, ()):
+            alone = support[k] == {sid}
+            tally[sid].update({"records": 1, "only": alone, "events": k[0] == "events", "events_only": alone and k[0] == "events"})
+    per_source = [{**s, **{n: tally[s["source_id"]][n] for n in ("evidence", "records", "only", "events", "events_only")}}
+                  for s in sources]
     events = package["events"]
     dated = [e for e in events if e["date_start"]]
     disputed = {t: sum(r.get("disputed") == "true" for r in package[t]) for t in package if "disputed" in schemas.columns(t)}
