@@ -2,6 +2,7 @@
 under .work/ so that Make rebuilds only what an input change affects, and logs to
 stderr one line of what it did and how long it took (`-v` or AQ_LOG=debug for more)."""
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -23,6 +24,9 @@ STAGES = {
     "diff": "row and schema diff of build/ against FROM, a git ref or release zip (needs FROM as SOURCE)",
     "candidates": "print a draft coding sheet of the flagged sentences not yet covered (needs SOURCE)",
 }
+
+# the module of a stage whose module is not named after it
+MODULE = {"package": "publish"}
 
 
 class StageFormatter(logging.Formatter):
@@ -68,45 +72,18 @@ def main(argv=None):
             parser.error(f"{args.stage} needs a source_id" if args.stage != "diff" else "diff needs FROM: a git ref or a release zip")
         if len(args.source) > 1 and args.stage not in ("ingest", "code"):
             parser.error(f"{args.stage} takes one argument")
-        if args.stage == "ingest":
-            from .ingest import ingest
+        if args.stage in ("ingest", "code"):
+            run = getattr(importlib.import_module(f".{args.stage}", __package__), args.stage)
             for source in args.source:
-                ingest(source)
-        elif args.stage == "code":
-            from .code import code
-            for source in args.source:
-                code(source)
-        elif args.stage == "link":
-            from .link import link
-            link()
-        elif args.stage == "package":
-            from .publish import package
-            package()
-        elif args.stage == "validate":
-            from .validate import validate
-            validate()
-        elif args.stage == "site":
-            from .site import site
-            site()
+                run(source)
         elif args.stage == "candidates":
             from .candidates import draft
             print(draft(args.source[0]), end="")
-            return 0
         elif args.stage == "diff":
             from .diff import diff
             diff(args.source[0])
-        elif args.stage == "release":
-            from .release import release
-            release()
-        elif args.stage == "sqlite":
-            from .sqlite import sqlite
-            sqlite()
-        elif args.stage == "docs":
-            from .docs import docs
-            docs()
-        elif args.stage == "promote":
-            from .promote import promote
-            promote()
+        else:  # the stages without arguments: module pipeline/<module>.py, function <stage>
+            getattr(importlib.import_module(f".{MODULE.get(args.stage, args.stage)}", __package__), args.stage)()
     except PipelineError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
