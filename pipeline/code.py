@@ -42,8 +42,8 @@ ENUMS = {  # sheet key -> (table, column) whose enumeration it must use
 class Sheet:
     """One coding sheet with its source's segmented text; methods raise errors naming sheet lines."""
 
-    def __init__(self, source_id):
-        self.path = SHEETS / f"{source_id}.yaml"
+    def __init__(self, source_id, path=None):
+        self.path = path or SHEETS / f"{source_id}.yaml"
         self.file = rel(self.path)
         self.data = read_yaml(self.path)
         self.doc = read_json(WORK / "ingest" / f"{source_id}.json")
@@ -275,7 +275,14 @@ def _group(prefix, values, drop_ongoing=False):
 
 def code(source_id):
     """Code one sheet and write .work/coded/<source_id>.json."""
-    sheet = Sheet(source_id)
+    out = code_sheet(Sheet(source_id))
+    write_json(WORK / "coded" / f"{source_id}.json", out)
+    log.info("%s, %d waivers", ", ".join(f"{len(rows)} {table}" for table, rows in out["records"].items()), len(out["waivers"]))
+
+
+def code_sheet(sheet):
+    """A sheet's records as contract rows with their evidence and event actors, and its waivers."""
+    source_id = sheet.data["source"]
     out, seen = {"source_id": source_id, "records": {t: [] for t in KEYS}, "event_actors": []}, {}
     for table in KEYS:
         records = sheet.data.get(table) or []
@@ -291,8 +298,7 @@ def code(source_id):
             out["event_actors"] += event_actors
         log.debug("%s: %d records", table, len(out["records"][table]))
     out["waivers"] = [_waiver(sheet, w) for w in sheet.data.get("waivers") or []]
-    write_json(WORK / "coded" / f"{source_id}.json", out)
-    log.info("%s, %d waivers", ", ".join(f"{len(rows)} {table}" for table, rows in out["records"].items()), len(out["waivers"]))
+    return out
 
 
 def _waiver(sheet, waiver):

@@ -317,6 +317,7 @@ def datasheet_context(tables, package, quality, descriptor):
         "actor_types": Counter(a["actor_type"] for a in package["actors"]),
         "n_actors": len(package["actors"]), "n_aliases": len(package["actor_aliases"]),
         "chars": sum(int(s["chars"]) for s in sources),
+        "reliability": quality["reliability"], "reliability_rule": CONVENTIONS["reliability"],
     }
 
 

@@ -193,6 +193,7 @@ def validate():
         "disputed_rows": {t: sorted(frames[t].loc[frames[t]["disputed"], schemas.table_schema(t)["primaryKey"][0]].tolist())
                           for t in ("events", "pledges", "casualties", "relations")},
         "shared_passages": linked["shared_passages"],
+        "reliability": read_json(WORK / "reliability.json"),
     }
     failed = [f"{e['table']}: {e['expectation']} {e['kwargs']} ({e['unexpected_count']} rows)" for e in report["expectations"] if not e["success"]]
     failed += report["frictionless"]["errors"] + report["file_checks"] + coverage_failures(linked["candidate_coverage"])
@@ -231,6 +232,8 @@ def markdown(report):
     out += ["", "## Passages copied between sources", ""]
     out += [f"- {p['source_id']} [{p['char_start']}:{p['char_end']}] is {p['shared_fraction']:.0%} shared with {p['also_in']}"
             for p in report["shared_passages"]]
+    from .reliability import markdown as reliability_markdown
+    out += [""] + reliability_markdown(report["reliability"]).rstrip("\n").split("\n")
     fr = report["frictionless"]
     passed = sum(e["success"] for e in report["expectations"])
     out += ["", "## Validation", "", f"- Frictionless: {'valid' if fr['valid'] else 'INVALID'} ({fr['error_count']} errors)",
