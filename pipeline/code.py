@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 SHEETS = ROOT / "annotations" / "sources"
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-COMMON = {"id": True, "quote": True, "note": False, "anchor": False}
+COMMON = {"id": True, "quote": True, "note": False, "anchor": False, "disputed_reason": False}
 KEYS = {
     "events": {"title": True, "type": True, "date": False, "location": False, "admin1": False, "country": False,
                "location_precision": False, "conflict": True, "summary": True, "claimed_by": False, "actors": True,
@@ -261,6 +261,12 @@ def code_record(sheet, table, record):
     if not isinstance(record.get("disputed", False), bool):
         sheet.fail(line, "disputed must be true or false", "write disputed: true")
     row["disputed"] = record.get("disputed", False)
+    for key in ("note", "disputed_reason"):
+        if not isinstance(record.get(key, ""), str):
+            sheet.fail(line, f"{key} must be text", f"write the {key} in quotes")
+    if bool(record.get("disputed_reason")) != row["disputed"]:
+        sheet.fail(line, "disputed: true and disputed_reason go together", "say who or what contests the record in disputed_reason, or drop both")
+    row["note"], row["disputed_reason"] = record.get("note", ""), record.get("disputed_reason", "")
     for ev in evidence:
         ev["source_id"] = sheet.data["source"]
     return row, evidence, event_actors

@@ -227,7 +227,7 @@ def codebook_context(tables, package):
         "date_examples": date_examples(package), "count_examples": count_examples(package),
         "categories": [(c, categories.get(c, [])) for c in schemas.declaration("events", "event_category")["values"]],
         "confidence": CONVENTIONS["confidence"], "independence": CONVENTIONS["independence"],
-        "confidence_rule": confidence_rule(),
+        "confidence_rule": confidence_rule(), "disputed": CONVENTIONS["disputed"],
         "grades": schemas.declaration("sources", "reliability")["values"],
         "sources": package["sources"], "n_columns": sum(len(t["columns"]) for t in tables),
     }

@@ -126,16 +126,43 @@ def independent_count(evidence, corpus):
     return len({root(s) for s in parent})
 
 
-def confidence(grades, independent, disagreement, claimed):
+def confidence(grades, independent, disagreement, claimed, contested):
     """The documented rule (pipeline/conventions.yaml, `confidence`)."""
     rule = CONVENTIONS["confidence"]
-    if all(g in rule["low_grades"] for g in grades):
+    if contested or all(g in rule["low_grades"] for g in grades) or (claimed and independent < 2):
         return "low"
     strong = any(g in rule["high_alone_grades"] for g in grades) or (
-        any(g in rule["high_with_corroboration_grades"] for g in grades) and independent >= 2)
+        independent >= 2 and sum(g in rule["high_with_corroboration_grades"] for g in grades) >= 2)
     if strong and not disagreement and not claimed:
         return "high"
     return "medium"
+
+
+def _notes(rows, column):
+    """The distinct notes (or reasons) of the rows told by several sheets: one as written, several
+    prefixed by their source."""
+    notes = {}
+    for r in rows:
+        if r[column] and r[column] not in notes.values():
+            notes[r["source_id"]] = r[column]
+    if len(notes) == 1:
+        return next(iter(notes.values()))
+    return " | ".join(f"{s}: {n}" for s, n in notes.items())
+
+
+def dispute(rows, disagree, supporting, grades):
+    """(disputed, reason): contested in a sheet (its reason), told only by sources below the
+    floor of `disputed.unsupported_grades` (the counterfactual fan wiki), or told differently by
+    the sources behind the row."""
+    reasons = [_notes([r for r in rows if r["disputed"]], "disputed_reason")] if any(r["disputed"] for r in rows) else []
+    floor = CONVENTIONS["disputed"]["unsupported_grades"]
+    unsupported = all(grades[s] in floor for s in supporting)
+    if unsupported:
+        reasons.append(f"told only by {', '.join(supporting)} (graded {'/'.join(sorted({grades[s] for s in supporting}))}), "
+                       "which no better-graded source confirms")
+    for d in disagree:
+        reasons.append(f"the sources disagree on {d['field']} (" + "; ".join(f"{s}: {v}" for s, v in d["values"].items()) + ")")
+    return bool(reasons), "; ".join(reasons), unsupported
 
 
 def _empty(value):
@@ -147,7 +174,7 @@ def merge(rows, grade_rank):
     filled from the others where it is silent; returns (row, disagreements)."""
     rows = sorted(rows, key=lambda r: grade_rank[r["source_id"]])
     merged, disagreements = dict(rows[0]), []
-    fields = [k for k in rows[0] if k not in ("evidence", "line", "source_id", "sheet", "disputed")]
+    fields = [k for k in rows[0] if k not in ("evidence", "line", "source_id", "sheet", "disputed", "disputed_reason", "note")]
     for prefix in GROUP_PREFIXES:
         if f"{prefix}_text" not in merged:
             continue
@@ -239,11 +266,13 @@ def _link():
         ev = [e for r in rows for e in r["evidence"]]
         independent = independent_count(ev, corpus)
         supporting = sorted({e["source_id"] for e in ev})
-        row["confidence"] = confidence([grades[s] for s in supporting], independent, bool(disagree), bool(row.get("claimed_by")))
+        row["disputed"], row["disputed_reason"], unsupported = dispute(rows, disagree, supporting, grades)
+        row["note"] = _notes(rows, "note")
+        row["confidence"] = confidence([grades[s] for s in supporting], independent, bool(disagree), bool(row.get("claimed_by")),
+                                       unsupported or any(r["disputed"] for r in rows))
         if table == "events":
             row["source_count"], row["independent_source_count"] = len(supporting), independent
             row["event_category"] = CONVENTIONS["event_categories"][row["event_type"]]
-        row["disputed"] = any(r["disputed"] for r in rows) or bool(disagree)
         if disagree:
             disagreements.append({"table": table, "record_id": record_id, "sources": supporting, "disagreements": disagree})
         row[keys[table][0]] = record_id

@@ -193,6 +193,8 @@ def validate():
         "disputed_rows": {t: sorted(frames[t].loc[frames[t]["disputed"], schemas.table_schema(t)["primaryKey"][0]].tolist())
                           for t in ("events", "pledges", "casualties", "relations")},
         "shared_passages": linked["shared_passages"],
+        "confidence": {t: {v: int((frames[t]["confidence"] == v).sum()) for v in schemas.enum_values(t, "confidence")}
+                       for t in ("events", "pledges", "casualties", "relations")},
         "reliability": read_json(WORK / "reliability.json"),
     }
     failed = [f"{e['table']}: {e['expectation']} {e['kwargs']} ({e['unexpected_count']} rows)" for e in report["expectations"] if not e["success"]]
@@ -227,6 +229,9 @@ def markdown(report):
             out.append(f"- {d['table']} `{d['record_id']}`, {item['field']}: {values}")
     if not report["disagreements"]:
         out.append("None found: where several sources tell the same record, their dates and figures overlap.")
+    out += ["", "## Confidence", "", "By the rule in pipeline/conventions.yaml (`confidence`).", "",
+            "| table | " + " | ".join(next(iter(report["confidence"].values()))) + " |", "|---|---|---|---|"]
+    out += [f"| {t} | " + " | ".join(str(n) for n in c.values()) + " |" for t, c in report["confidence"].items()]
     out += ["", "## Rows marked disputed", "", "Contested by a party or a source, or told differently by the sources behind them.", ""]
     out += [f"- {t}: " + ", ".join(f"`{i}`" for i in ids) for t, ids in report["disputed_rows"].items() if ids]
     out += ["", "## Passages copied between sources", ""]
