@@ -117,6 +117,8 @@ class Sheet:
             return no_date()
         position = self._fragment(words, evidence, line, "date")
         try:
+            if anchor == "published":
+                return shift_date(words, self.published(line))
             if anchor:
                 return shift_date(words, self.date(anchor, evidence, line))
             group = parse_date(words, context_year=self._year_before(position))
@@ -124,6 +126,16 @@ class Sheet:
             self.fail(line, f"date {words!r} cannot be read: {e}", "copy just the date words (e.g. \"26 April 2019\", \"early 2020\")")
         self._check_section_years(words, group, position, line)
         return group
+
+    def published(self, line):
+        """The date group of the source's publication date (raw/sources.yaml), the anchor of a
+        dated article's "currently" or "Monday"."""
+        from .ingest import load_manifest
+        entry = next(e for e in load_manifest() if e["source_id"] == self.data["source"])
+        if not entry.get("published"):
+            self.fail(line, "anchor: published, but the source has no publication date in raw/sources.yaml",
+                      "anchor the date on date words of the record's quotes")
+        return parse_date(str(entry["published"]))
 
     def _check_section_years(self, words, group, position, line):
         """A date whose years all fall outside the years its section heading names is refused
@@ -139,6 +151,15 @@ class Sheet:
                       "check the year against the source, and that the quote is the passage the date belongs to")
 
     def count(self, words, evidence, line):
+        """The count group of number words, or of a list of named people ({names: [...]}): at
+        least as many as the names, each of which must stand in the record's quotes."""
+        if isinstance(words, dict):
+            names = words.get("names")
+            if set(words) != {"names"} or not isinstance(names, list) or not names or len(set(names)) != len(names):
+                self.fail(line, "a count mapping takes `names`, a list of the distinct names the quotes give", "write count: {names: [A, B, C]}")
+            for name in names:
+                self._fragment(name, evidence, line, "name")
+            return {"low": len(names), "high": None, "best": len(names), "qualifier": "at_least", "text": "; ".join(names)}
         self._fragment(words, evidence, line, "count")
         try:
             return parse_count(words)

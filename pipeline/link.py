@@ -369,11 +369,15 @@ def _actors(corpus, source_ids, tables, record_evidence):
         seen_in = next((s for s in source_ids if views[s].first_sentence([a["alias"]], pattern)), None)
         alias_rows.append({**a, "source_id": seen_in})
     empty = {k: v for k, v in no_date().items() if k != "ongoing"}
+    lifetimes = actor_lifetimes(tables, registry)
     for actor_id, entry in registry.items():
         row = {"actor_id": actor_id, "name": entry["name"], "actor_type": entry["type"], "alignment": entry["alignment"],
                "status": entry["status"], "country_iso3": entry.get("country") or None, "description": entry["description"]}
+        life = lifetimes.get(actor_id, {})
         for prefix in ("founded", "dissolved"):
-            row.update({f"{prefix}_{k}": v for k, v in empty.items()})
+            row.update({f"{prefix}_{k}": v for k, v in (life.get(prefix) or empty).items()})
+        if life.get("status") and entry["status"] in ("unknown", "active", "alive"):
+            row["status"] = life["status"]
         rows.append(row)
         name_re, named = _name_pattern(patterns[actor_id]), False
         for s in source_ids:
@@ -386,6 +390,67 @@ def _actors(corpus, source_ids, tables, record_evidence):
         if not named:
             evidence += _borrowed_evidence(actor_id, tables, record_evidence)
     return rows, alias_rows, evidence
+
+
+DATE_KEYS = ("start", "end", "edtf", "precision", "text", "year_inferred")
+
+
+def actor_lifetimes(tables, registry):
+    """{actor_id: {founded, dissolved: date group, status}} derived from the rows that date an
+    actor's beginning or end, so that no actor date is typed twice: a founding event (its
+    non-person subjects) or a founder_of relation founds; a renamed_to relation ends the old
+    name and founds the new, merged_into ends the subject; a dissolution event (its non-person
+    subjects) ends a group; a person's death (the target of a death_of_leader event, or a
+    killed or executed casualty row of the person) ends a person. The earliest dated row wins;
+    disputed rows (contested, or the fan wiki's alone) date nothing."""
+    found = {}
+
+    def add(actor_id, what, group, status=None):
+        found.setdefault(actor_id, {}).setdefault(what, []).append((group, status))
+    person = lambda a: registry.get(a, {}).get("type") == "person"
+    group_of = lambda row, prefix: {k: row[f"{prefix}_{k}"] for k in DATE_KEYS}
+    roles = {}
+    for ea in tables["event_actors"]:
+        roles.setdefault(ea["event_id"], []).append((ea["role"], ea["actor_id"]))
+    events = {e["event_id"]: e for e in tables["events"]}
+    for e in tables["events"]:
+        if e["disputed"]:
+            continue
+        t, d = e["event_type"], group_of(e, "date")
+        for role, a in roles.get(e["event_id"], []):
+            if t == "founding" and role == "subject" and not person(a):
+                add(a, "founded", d)
+            elif t == "dissolution" and role == "subject" and not person(a):
+                add(a, "dissolved", d, "defunct")
+            elif t == "death_of_leader" and person(a) and (role == "target" or (role == "subject" and not any(
+                    r == "target" for r, _ in roles[e["event_id"]]))):
+                add(a, "dissolved", d, "killed" if any(r == "perpetrator" for r, _ in roles[e["event_id"]]) else "died")
+    for c in tables["casualties"]:
+        if c["category"] in ("killed", "executed") and person(c["actor_id"]) and c["scope"] == "event" and not c["disputed"]:
+            d = group_of(c, "date") if c["date_text"] else group_of(events[c["event_id"]], "date")
+            add(c["actor_id"], "dissolved", d, "killed")
+    for r in tables["relations"]:
+        d = group_of(r, "valid")
+        if r["disputed"]:
+            continue
+        if r["relation"] == "renamed_to":
+            add(r["subject_id"], "dissolved", d, "renamed")
+            add(r["object_id"], "founded", d)
+        elif r["relation"] == "merged_into":
+            add(r["subject_id"], "dissolved", d, "merged")
+        elif r["relation"] == "founder_of" and not person(r["object_id"]):
+            add(r["object_id"], "founded", d)
+    out = {}
+    for actor_id, whats in found.items():
+        for what, items in whats.items():
+            group, status = min(items, key=lambda i: (not i[0]["text"], i[0]["start"] is None, str(i[0]["start"] or ""),
+                                                      str(i[0]["end"] or "")))
+            life = out.setdefault(actor_id, {})
+            if group["text"]:
+                life[what] = group
+            if what == "dissolved":
+                life["status"] = status
+    return out
 
 
 class _NameView:
