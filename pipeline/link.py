@@ -283,8 +283,10 @@ def _link():
     _check_references(tables, event_actors)
     tables["event_actors"] = [dict(zip(("event_id", "actor_id", "role"), ea)) for ea in sorted(event_actors)]
     _add_deaths(tables)
+    lifetimes = actor_lifetimes(tables, registry)
+    relation_intervals(tables["relations"], lifetimes)
     tables["sources"] = [_source_row(e, corpus) for e in manifest]
-    actor_rows, alias_rows, actor_evidence = _actors(corpus, source_ids, tables, evidence)
+    actor_rows, alias_rows, actor_evidence = _actors(corpus, source_ids, tables, evidence, lifetimes)
     tables["actors"], tables["actor_aliases"] = actor_rows, alias_rows
     tables["evidence"] = sorted(evidence + actor_evidence, key=lambda e: e["evidence_id"])
     for table, rows in tables.items():
@@ -354,7 +356,7 @@ def _source_row(entry, corpus):
     return row
 
 
-def _actors(corpus, source_ids, tables, record_evidence):
+def _actors(corpus, source_ids, tables, record_evidence, lifetimes):
     """Actor and alias rows from the registry. An actor's evidence is the first sentence in each
     source that uses one of its names (outside boilerplate); an actor no source names (civilians
     counted as "drug dealers", "all parties" of a total) borrows the quotes of the first record
@@ -369,7 +371,6 @@ def _actors(corpus, source_ids, tables, record_evidence):
         seen_in = next((s for s in source_ids if views[s].first_sentence([a["alias"]], pattern)), None)
         alias_rows.append({**a, "source_id": seen_in})
     empty = {k: v for k, v in no_date().items() if k != "ongoing"}
-    lifetimes = actor_lifetimes(tables, registry)
     for actor_id, entry in registry.items():
         row = {"actor_id": actor_id, "name": entry["name"], "actor_type": entry["type"], "alignment": entry["alignment"],
                "status": entry["status"], "country_iso3": entry.get("country") or None, "description": entry["description"]}
@@ -451,6 +452,31 @@ def actor_lifetimes(tables, registry):
             if what == "dissolved":
                 life["status"] = status
     return out
+
+
+def _first_day(group, prefix):
+    """A group's first day as the start of an EDTF interval the edtf library reads."""
+    first = group[f"{prefix}_edtf"].split("/")[0]
+    return str(group[f"{prefix}_start"]) if group[f"{prefix}_precision"] == "season" or first.startswith("..") else first
+
+
+def relation_intervals(relations, lifetimes):
+    """A lasting relation (conventions.yaml `relations.lasting`) holds from the date its words
+    give until the row that ends it: the end of either party (a person's death, a group's rename,
+    merger or dissolution, as actor_lifetimes dates them); with no such row it stays open ('..')."""
+    lasting = CONVENTIONS["relations"]["lasting"]
+    for r in relations:
+        if r["relation"] not in lasting or not r["valid_start"]:
+            continue
+        ends = [lifetimes[a]["dissolved"] for a in (r["subject_id"], r["object_id"]) if "dissolved" in lifetimes.get(a, {})]
+        ends = [g for g in ends if g["end"] and str(g["end"]) >= str(r["valid_start"])]
+        first = _first_day(r, "valid")
+        if ends:
+            end = min(ends, key=lambda g: str(g["end"]))
+            last = str(end["end"]) if end["precision"] == "season" or "/" in end["edtf"] else end["edtf"]
+            r["valid_end"], r["valid_edtf"] = end["end"], f"{first}/{last}"
+        else:
+            r["valid_end"], r["valid_edtf"] = None, f"{first}/.."
 
 
 class _NameView:
