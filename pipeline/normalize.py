@@ -239,7 +239,8 @@ _RELATIVE = re.compile(r"(?:in )?(?:(?P<n>[\w-]+) (?P<unit>day|week|month|year)s
                        r"|the (?:following|next) (?P<nunit>day|week|month|year)"
                        r"|(?P<later>later )?(?:that|the same|that same) (?P<sunit>month|year)"
                        r"|the (?P<punit>month|year) (?:prior|before)"
-                       r"|(?P<soon>(?:soon |shortly |not long )?after(?:wards)?|after that|afterwards|later|subsequently|thereafter)"
+                       r"|(?P<soon>(?:soon |shortly |not long )?after(?:wards)?|after that|afterwards|later|subsequently|thereafter"
+                       r"|since the (?:establishment|founding|creation|rise|declaration) of [\w'’ -]+)"
                        r"|(?P<same>(?:around|at|about) (?:this|that|the) same time|meanwhile|at the time|currently|now)"
                        r"|(?:on |last |this )?(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday))")
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
