@@ -154,11 +154,14 @@ class Sheet:
         """The count group of number words, or of a list of named people ({names: [...]}): at
         least as many as the names, each of which must stand in the record's quotes."""
         if isinstance(words, dict):
-            names = words.get("names")
-            if set(words) != {"names"} or not isinstance(names, list) or not names or len(set(names)) != len(names):
-                self.fail(line, "a count mapping takes `names`, a list of the distinct names the quotes give", "write count: {names: [A, B, C]}")
+            names = [words["name"]] if set(words) == {"name"} else words.get("names")
+            if set(words) not in ({"names"}, {"name"}) or not isinstance(names, list) or not names or len(set(names)) != len(names):
+                self.fail(line, "a count mapping takes `names` (a list of the distinct names the quotes give) or `name` (one named person)",
+                          "write count: {names: [A, B, C]} or count: {name: A}")
             for name in names:
                 self._fragment(name, evidence, line, "name")
+            if "name" in words:  # one named person: exactly one
+                return {"low": 1, "high": 1, "best": 1, "qualifier": "exact", "text": names[0]}
             return {"low": len(names), "high": None, "best": len(names), "qualifier": "at_least", "text": "; ".join(names)}
         self._fragment(words, evidence, line, "count")
         try:
