@@ -177,7 +177,12 @@ class Sheet:
             i = ev["quote"].find(words)
             if i >= 0:
                 return ev["char_start"] + i
-        self.fail(line, f"{what} words {words!r} are not in the record's quotes", f"copy the {what} exactly from the quoted passage")
+        if what == "date":  # a period the heading of the quotes' section gives ("Expansion south (October 2020 – May 2022)")
+            for ev in evidence:
+                if any(words in heading for heading in ev["section"].split(" > ")):
+                    return ev["char_start"]
+        self.fail(line, f"{what} words {words!r} are not in the record's quotes" + (" or the headings of their section" if what == "date" else ""),
+                  f"copy the {what} exactly from the quoted passage")
 
     def _year_before(self, position):
         """The last year written in the same section before a position, else None (the year stays unknown)."""
