@@ -13,7 +13,7 @@ from functools import cached_property, lru_cache
 
 from . import actors, schemas
 from .files import ROOT, WORK, PipelineError, read_json, read_yaml, rel, write_json
-from .normalize import NormalizeError, no_date, parse_count, parse_date, shift_date
+from .normalize import RANK, NormalizeError, first_day_edtf, no_date, parse_count, parse_date, shift_date
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,8 @@ class Sheet:
         Relative words ("three days later") are read against `anchor`, date words the quotes also give."""
         if words in (None, ""):
             return no_date()
+        if isinstance(words, dict):
+            return self._between(words, evidence, line)
         position = self._fragment(words, evidence, line, "date")
         try:
             if anchor == "published":
@@ -126,6 +128,25 @@ class Sheet:
             self.fail(line, f"date {words!r} cannot be read: {e}", "copy just the date words (e.g. \"26 April 2019\", \"early 2020\")")
         self._check_section_years(words, group, position, line)
         return group
+
+    def _between(self, words, evidence, line):
+        """{from: X, to: Y}: the passage puts the record between two dates its quotes give
+        (after the 8 April 2013 statement, before October 2013); either end may be left open."""
+        if not words or set(words) - {"from", "to"}:
+            self.fail(line, "a date mapping takes `from` and/or `to`, date words of the record's quotes",
+                      "write date: {from: 8 April 2013, to: October 2013}")
+        ends = {k: self.date(v, evidence, line) for k, v in words.items()}
+        start, end = ends.get("from"), ends.get("to")
+        if any(g["start"] is None or g["end"] is None for g in ends.values()):
+            self.fail(line, "both ends of a date mapping need a known year", "quote the words that give the year")
+        if start and end and end["end"] < start["start"]:
+            self.fail(line, "the date mapping ends before it starts", "check from and to")
+        first = first_day_edtf(start) if start else ".."
+        last = (end["edtf"].split("/")[-1] if end["precision"] != "season" else end["end"].isoformat()) if end else ".."
+        precision = max((g["precision"] for g in ends.values()), key=RANK.get)
+        return {"start": start["start"] if start else None, "end": end["end"] if end else None, "edtf": f"{first}/{last}",
+                "precision": precision, "text": " – ".join(g["text"] for g in ends.values()),
+                "year_inferred": any(g["year_inferred"] for g in ends.values()), "ongoing": False}
 
     def published(self, line):
         """The date group of the source's publication date (raw/sources.yaml), the anchor of a

@@ -206,7 +206,7 @@ def parse_date(text: str, context_year: int | None = None) -> dict:
 _BOUND = re.compile(r"(after|by|until|till|before|no later than) (.+)")
 
 
-def _first_day_edtf(group):
+def first_day_edtf(group):
     """The EDTF of a group's first day as an interval end the edtf library reads."""
     first = group["edtf"].split("/")[0]
     return group["start"].isoformat() if group["precision"] == "season" or first.startswith("..") else first
@@ -221,7 +221,7 @@ def _bounded(text, word, group):
         raise NormalizeError(f"date {text!r}: {word!r} bounds one date, not an open range")
     out = {**group, "text": text, "ongoing": False}
     if word == "after":
-        return {**out, "end": None, "edtf": f"{_first_day_edtf(group)}/.."}
+        return {**out, "end": None, "edtf": f"{first_day_edtf(group)}/.."}
     end = group["end"] if word != "before" else date.fromordinal(group["start"].toordinal() - 1)
     last = group["edtf"].split("/")[-1] if word != "before" and group["precision"] != "season" else end.isoformat()
     return {**out, "start": None, "end": end, "edtf": f"../{last}"}
@@ -293,7 +293,7 @@ def _around(text, anchor, m):
     if m.group("same"):
         return {**anchor, **base}
     if m.group("soon"):
-        return {**anchor, **base, "end": None, "edtf": f"{_first_day_edtf({**anchor, 'start': start})}/.."}
+        return {**anchor, **base, "end": None, "edtf": f"{first_day_edtf({**anchor, 'start': start})}/.."}
     wd = WEEKDAYS.index(m.group("wd"))
     last = date.fromordinal(end.toordinal() - (end.weekday() - wd) % 7)
     first = date.fromordinal(start.toordinal() + (wd - start.weekday()) % 7)

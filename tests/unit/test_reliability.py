@@ -139,11 +139,3 @@ def test_the_adjudication_file_refuses_an_unknown_resolution(tmp_path):
     with pytest.raises(PipelineError, match=r":2: resolution 'fine' is not one of"):
         reliability.read_adjudication(path)
 
-
-def test_a_list_of_named_people_counts_at_least_the_names(tmp_path):
-    text_casualty = ("casualties:\n  - {id: c1, event: m0, actor: Taliban, category: killed, scope: event,\n"
-                     "     count: {names: [\"1 Taliban fighter\", \"then 2\"]}, quote: \"In the fighting 1 Taliban fighter was killed, then 2\"}\n")
-    row = coded(tmp_path, "main", MAIN + text_casualty)["records"]["casualties"][0]
-    assert (row["count_low"], row["count_high"], row["count_qualifier"]) == (2, None, "at_least")
-    with pytest.raises(PipelineError, match="name words 'Mullah Omar' are not in the record's quotes"):
-        coded(tmp_path, "main", MAIN + text_casualty.replace("then 2", "Mullah Omar", 1))
