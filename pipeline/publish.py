@@ -135,6 +135,8 @@ def package():
                           "schema": schemas.table_schema(table, "-parquet")})
         log.debug("%s: %d rows, %d bytes CSV, %d bytes Parquet", table, len(rows), len(csv_data), len(parquet_data))
     write_bytes_atomic(PACKAGE / "datapackage.json", _json_bytes(descriptor(resources)))
+    # the package's own checker, for users' CI: standard library and pyarrow only
+    write_bytes_atomic(PACKAGE / "verify.py", (ROOT / "pipeline" / "verify.py").read_bytes())
     log.info("%d tables, %d rows, as CSV and Parquet -> %s", len(resources) // 2, sum(len(tables[t]) for t in schemas.table_names()),
              rel(PACKAGE))
 
