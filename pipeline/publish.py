@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import schemas
+from .croissant import croissant
 from .files import ROOT, WORK, read_json, rel, write_bytes_atomic
 from .ingest import load_manifest
 
@@ -108,6 +109,12 @@ def descriptor(resources):
     }
 
 
+def citation(package_descriptor):
+    """How to cite this version, in one line (CITATION.cff says the same for GitHub and Zenodo)."""
+    d = package_descriptor
+    return f"{d['contributors'][0]['title']} ({d['created'][:4]}). {d['title']} ({d['name']}), version {d['version']}. Data package."
+
+
 def _version_of(name):
     from importlib.metadata import version as v
     return v(name)
@@ -134,7 +141,9 @@ def package():
                           "mediatype": "application/vnd.apache.parquet", "hash": _digest(parquet_data), **common,
                           "schema": schemas.table_schema(table, "-parquet")})
         log.debug("%s: %d rows, %d bytes CSV, %d bytes Parquet", table, len(rows), len(csv_data), len(parquet_data))
-    write_bytes_atomic(PACKAGE / "datapackage.json", _json_bytes(descriptor(resources)))
+    package_descriptor = descriptor(resources)
+    write_bytes_atomic(PACKAGE / "datapackage.json", _json_bytes(package_descriptor))
+    write_bytes_atomic(PACKAGE / "croissant.json", _json_bytes(croissant(package_descriptor, citation(package_descriptor))))
     # the package's own checker, for users' CI: standard library and pyarrow only
     write_bytes_atomic(PACKAGE / "verify.py", (ROOT / "pipeline" / "verify.py").read_bytes())
     log.info("%d tables, %d rows, as CSV and Parquet -> %s", len(resources) // 2, sum(len(tables[t]) for t in schemas.table_names()),
