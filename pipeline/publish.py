@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import schemas
+from .card import card
 from .croissant import croissant
 from .files import ROOT, WORK, read_json, rel, write_bytes_atomic
 from .ingest import load_manifest
@@ -143,7 +144,10 @@ def package():
         log.debug("%s: %d rows, %d bytes CSV, %d bytes Parquet", table, len(rows), len(csv_data), len(parquet_data))
     package_descriptor = descriptor(resources)
     write_bytes_atomic(PACKAGE / "datapackage.json", _json_bytes(package_descriptor))
-    write_bytes_atomic(PACKAGE / "croissant.json", _json_bytes(croissant(package_descriptor, citation(package_descriptor))))
+    how_to_cite = citation(package_descriptor)
+    write_bytes_atomic(PACKAGE / "croissant.json", _json_bytes(croissant(package_descriptor, how_to_cite)))
+    write_bytes_atomic(PACKAGE / "README.md", card(package_descriptor, how_to_cite,
+                                                   {t: len(tables[t]) for t in schemas.table_names()}).encode("utf-8"))
     # the package's own checker, for users' CI: standard library and pyarrow only
     write_bytes_atomic(PACKAGE / "verify.py", (ROOT / "pipeline" / "verify.py").read_bytes())
     log.info("%d tables, %d rows, as CSV and Parquet -> %s", len(resources) // 2, sum(len(tables[t]) for t in schemas.table_names()),
