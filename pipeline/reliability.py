@@ -120,6 +120,20 @@ class BlindSheet(code.Sheet):
     registry does not know is kept as its normalized text: the blind coder was not bound to the
     registry, and a name that fits no alias is a disagreement to count, not an error."""
 
+    def __init__(self, source_id, path):
+        super().__init__(source_id, path)
+        self.unreadable, seen = [], set()
+        for table in code.KEYS:  # an id the blind coder used twice gets its line appended
+            for record in self.data.get(table) or []:
+                if isinstance(record, dict) and record.get("id") in seen:
+                    self.unreadable.append({"file": self.file, "line": record.line, "value": record["id"],
+                                            "problem": f"id used twice; compared as {record['id']}-{record.line}"})
+                    record["id"] = f"{record['id']}-{record.line}"
+                if isinstance(record, dict):
+                    seen.add(record.get("id"))
+                    if record.get("disputed") is True and not record.get("disputed_reason"):
+                        record["disputed_reason"] = "(the blind coder gave no reason)"
+
     def actor(self, name, line):
         try:
             return super().actor(name, line)
@@ -127,6 +141,33 @@ class BlindSheet(code.Sheet):
             if not isinstance(name, str) or not name.strip():
                 raise
             return " ".join(name.casefold().split())
+
+    def locate(self, quote, context, line):
+        """A quote the main sheets' rules refuse (in boilerplate, ambiguous) is taken where it
+        first stands; one not in the source at all leaves its record outside the sample. Listed."""
+        try:
+            return super().locate(quote, context, line)
+        except PipelineError as e:
+            self.unreadable.append({"file": self.file, "line": line, "value": str(quote)[:80], "problem": str(e)})
+            start = self.text.find(quote) if isinstance(quote, str) and quote else -1
+            end = start + len(quote) if start >= 0 else -1
+            return {"char_start": start, "char_end": end, "quote": quote if isinstance(quote, str) else "", "section": ""}
+
+    def date(self, words, evidence, line, anchor=None):
+        """A date the grammar cannot read (or whose words the quotes lack) is no date, listed in
+        the report: the blind coder followed the guide, not the code's grammar."""
+        try:
+            return super().date(words, evidence, line, anchor)
+        except PipelineError as e:
+            self.unreadable.append({"file": self.file, "line": line, "value": str(words), "problem": str(e)})
+            return {**code.no_date(), "text": str(words)}
+
+    def count(self, words, evidence, line):
+        try:
+            return super().count(words, evidence, line)
+        except PipelineError as e:
+            self.unreadable.append({"file": self.file, "line": line, "value": str(words), "problem": str(e)})
+            return {"low": None, "high": None, "best": None, "qualifier": "", "text": str(words)}
 
 
 def _overlaps(row, sentence):
@@ -273,7 +314,7 @@ def compare_source(source_id, main, blind, sentences):
     return units
 
 
-def study(sample_sources, main_coded, blind_coded, adjudication):
+def study(sample_sources, main_coded, blind_coded, adjudication, unreadable=()):
     """The whole study from its inputs: {source_id: [sampled sentences]}, {source_id: coded main
     sheet}, {source_id: coded blind sheet} (the sources a blind coder has coded) and the
     adjudication entries; returns the report written to .work/reliability.json."""
@@ -307,6 +348,7 @@ def study(sample_sources, main_coded, blind_coded, adjudication):
         "disagreements": found,
         "open": sum(1 for d in found if d["resolution"] is None),
         "corrections": sorted(corrected),
+        "unreadable_blind_values": list(unreadable),
     }
 
 
@@ -329,6 +371,9 @@ def markdown(report):
     for d in report["disagreements"]:
         ruling = f"{d['resolution']}: {d['reason']}" if d["resolution"] else "OPEN"
         out.append(f"- `{d['key']}` on \"{d['sentence'][:120]}\": main {d['main']!s} / blind {d['blind']!s} — {ruling}")
+    if report["unreadable_blind_values"]:
+        out += ["", "Blind values the grammar cannot read (compared as empty):", ""]
+        out += [f"- {u['file']}:{u['line']}: {u['value']!r}" for u in report["unreadable_blind_values"]]
     if report["corrections"]:
         out += ["", "Main sheets corrected after adjudication: " + ", ".join(f"`{k}`" for k in report["corrections"])]
     return "\n".join(out + [""])
@@ -343,14 +388,16 @@ def load_sample():
 def reliability():
     """Code the blind sheets, compare them with the main sheets and write .work/reliability.json."""
     sample_sources = load_sample()
-    blind_coded, main_coded = {}, {}
+    blind_coded, main_coded, unreadable = {}, {}, []
     for path in sorted(BLIND.glob("*.yaml")):
         source_id = path.stem
         if source_id not in sample_sources:
             raise PipelineError(rel(path), 1, f"{source_id!r} is not a source of the sample", f"name the file after a source_id of {rel(SAMPLE)}")
-        blind_coded[source_id] = code.code_sheet(BlindSheet(source_id, path))
+        sheet = BlindSheet(source_id, path)
+        blind_coded[source_id] = code.code_sheet(sheet)
+        unreadable += sheet.unreadable
         main_coded[source_id] = read_json(WORK / "coded" / f"{source_id}.json")
-    report = study(sample_sources, main_coded, blind_coded, read_adjudication())
+    report = study(sample_sources, main_coded, blind_coded, read_adjudication(), unreadable)
     write_json(RESULT, report)
     log.info("%d blind sheet(s), %d sampled sentences, %d units, %d disagreements (%d open) -> %s",
              len(blind_coded), report["sampled_sentences"], report["units"], len(report["disagreements"]), report["open"], rel(RESULT))
