@@ -139,3 +139,13 @@ def test_the_adjudication_file_refuses_an_unknown_resolution(tmp_path):
     with pytest.raises(PipelineError, match=r":2: resolution 'fine' is not one of"):
         reliability.read_adjudication(path)
 
+
+
+def test_a_blind_date_the_grammar_cannot_read_is_compared_as_empty_and_listed(tmp_path):
+    path = tmp_path / "blind.yaml"
+    path.write_text("source: test\n" + BLIND.replace('"2014"', '"that Monday"', 1), encoding="utf-8")
+    sheet = reliability.BlindSheet.__new__(reliability.BlindSheet)
+    sheet.path, sheet.file, sheet.data, sheet.doc, sheet.text, sheet.unreadable = path, "blind.yaml", read_yaml(path), doc(), TEXT, []
+    row = code_sheet(sheet)["records"]["events"][0]
+    assert (row["date_start"], row["date_text"]) == (None, "that Monday")
+    assert [u["value"] for u in sheet.unreadable] == ["that Monday"]
