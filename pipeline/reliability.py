@@ -380,7 +380,9 @@ def markdown(report):
 
 
 def load_sample():
-    """{source_id: [{start, end, text}]} from annotations/reliability/sample.yaml."""
+    """{source_id: [{start, end, text}]} from annotations/reliability/sample.yaml (none drawn yet: {})."""
+    if not SAMPLE.exists():
+        return {}
     data = read_yaml(SAMPLE)
     return {s["source_id"]: [dict(x) for x in s["sentences"]] for s in data["sources"]}
 
