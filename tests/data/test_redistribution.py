@@ -46,14 +46,10 @@ def measured_zip(tmp_path_factory):
     return policy.measure(capped(), policy.tree_texts(path))
 
 
-@pytest.mark.xfail(strict=True, reason="the coders' own-words columns (events.summary and title, actors.description) "
-                   "copy orton-2016 and dailycaller-2017 verbatim: rewrite them (issue 11); the evidence quotes of those "
-                   "sources are already all withheld")
 def test_no_source_that_is_not_full_is_published_beyond_its_caps(measured_build):
     assert policy.over_caps(measured_build) == []
 
 
-@pytest.mark.xfail(strict=True, reason="as above: the own-words columns copy the sources")
 def test_nor_in_the_release_zip(measured_zip):
     assert policy.over_caps(measured_zip) == []
 
