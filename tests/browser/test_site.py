@@ -7,8 +7,8 @@ never used (it downloads a browser from a CDN)."""
 import csv
 import os
 import re
-from collections import Counter
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
