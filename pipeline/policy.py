@@ -184,7 +184,7 @@ def _values(conn_or_table):
     return "\n".join(str(v) for v in conn_or_table if v is not None)
 
 
-def file_texts(name, data):
+def file_texts(data):
     """Every text a published file holds, however stored: the bytes decoded, plus the cell
     values of a Parquet file (its pages are compressed), of a SQLite database (long values span
     pages) and the members of a zip."""
@@ -209,14 +209,14 @@ def file_texts(name, data):
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             for info in z.infolist():
                 if not info.is_dir():
-                    out += file_texts(info.filename, z.read(info))
+                    out += file_texts(z.read(info))
     return out
 
 
 def tree_texts(*roots):
     """file_texts of every file under the given folders (or files), each distinct text once."""
     paths = [p for root in map(Path, roots) for p in ([root] if root.is_file() else sorted(root.rglob("*"))) if p.is_file()]
-    return list(dict.fromkeys(t for p in paths for t in file_texts(p.name, p.read_bytes())))
+    return list(dict.fromkeys(t for p in paths for t in file_texts(p.read_bytes())))
 
 
 def _tokens(text):

@@ -106,7 +106,7 @@ def test_the_measurement_finds_a_source_however_it_is_stored(tmp_path):
     sid, text = next(iter(capped().items()))
     for name, data in hidden_copies(text, tmp_path).items():
         assert text.encode() not in data, name  # not there as plain bytes
-        found = policy.measure({sid: text}, policy.file_texts(name, data))[sid]
+        found = policy.measure({sid: text}, policy.file_texts(data))[sid]
         assert found["share"] > 0.95 and found["longest"] > CAPS["max_passage"], name
 
 
