@@ -129,8 +129,9 @@ def redistribution_statement(entries):
                      + "; ".join(f"{e['source_id']} ({e['redistribution_reason']})" for e in by["excerpts"]))
     if by.get("none"):
         parts.append("Withheld entirely: " + "; ".join(f"{e['source_id']} ({e['redistribution_reason']})" for e in by["none"]))
-    parts.append("No source's full text is part of the package; every evidence row keeps its offsets and the sha256 of "
-                 "the quoted span, so anyone holding the source can check it.")
+    parts.append("No table holds a source's full text, and the site embeds the full text of the openly licensed sources "
+                 "only; every evidence row keeps its offsets and the sha256 of the quoted span, so anyone holding the source "
+                 "can check it.")
     return " ".join(parts)
 
 
