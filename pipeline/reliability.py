@@ -370,13 +370,25 @@ def markdown(report):
     out += ["", "Disagreements (key, main value, blind value, adjudication):", ""]
     for d in report["disagreements"]:
         ruling = f"{d['resolution']}: {d['reason']}" if d["resolution"] else "OPEN"
-        out.append(f"- `{d['key']}` on \"{d['sentence'][:120]}\": main {d['main']!s} / blind {d['blind']!s} — {ruling}")
+        where = f"\"{d['sentence'][:120]}\"" if d["sentence"] else f"the sentence at offset {d['sentence_start']}"
+        out.append(f"- `{d['key']}` on {where}: main {d['main']!s} / blind {d['blind']!s} — {ruling}")
     if report["unreadable_blind_values"]:
         out += ["", "Blind values the grammar cannot read (compared as empty):", ""]
         out += [f"- {u['file']}:{u['line']}: {u['value']!r}" for u in report["unreadable_blind_values"]]
     if report["corrections"]:
         out += ["", "Main sheets corrected after adjudication: " + ", ".join(f"`{k}`" for k in report["corrections"])]
     return "\n".join(out + [""])
+
+
+def redact(report, policies):
+    """The study for the published quality report: sentences and blind values keep their words
+    only when their source is `full` (raw/sources.yaml `redistribution`); otherwise the offsets
+    say where they are."""
+    full = lambda source_id: policies.get(source_id) == "full"
+    return {**report,
+            "disagreements": [{**d, "sentence": d["sentence"] if full(d["source_id"]) else ""} for d in report["disagreements"]],
+            "unreadable_blind_values": [{**u, "value": u["value"] if full(u["file"].split("/")[-1][:-5]) else ""}
+                                        for u in report["unreadable_blind_values"]]}
 
 
 def load_sample():
