@@ -235,6 +235,7 @@ def _link():
     manifest = load_manifest()
     source_ids = [e["source_id"] for e in manifest]
     grades = {e["source_id"]: e["reliability"] for e in manifest}
+    redistribution = {e["source_id"]: e["redistribution"] for e in manifest}
     grade_rank = {s: ("ABCDEF".index(grades[s]), i) for i, s in enumerate(source_ids)}
     coded = [read_json(WORK / "coded" / f"{s}.json") for s in source_ids if (SHEETS / f"{s}.yaml").exists()]
     corpus = Corpus(source_ids)
@@ -267,7 +268,9 @@ def _link():
         independent = independent_count(ev, corpus)
         supporting = sorted({e["source_id"] for e in ev})
         row["disputed"], row["disputed_reason"], unsupported = dispute(rows, disagree, supporting, grades)
-        row["note"] = _notes(rows, "note")
+        # a coder's note often quotes its source: only notes on sources published in full are
+        # published (raw/sources.yaml `redistribution`), so excerpt budgets hold
+        row["note"] = _notes([r for r in rows if redistribution[r["source_id"]] == "full"], "note")
         row["confidence"] = confidence([grades[s] for s in supporting], independent, bool(disagree), bool(row.get("claimed_by")),
                                        unsupported or any(r["disputed"] for r in rows))
         if table == "events":
