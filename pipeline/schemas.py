@@ -140,7 +140,7 @@ def arrow_schema(table):
     out = []
     for f in _table_schema(table)["fields"]:
         arrow_type = getattr(pa, ARROW_TYPES[f["type"]])()
-        if "enum" in f.get("constraints", {}):
+        if "enum" in f.get("constraints", {}) and f["type"] == "string":
             arrow_type = pa.dictionary(pa.int32(), pa.string())
         out.append(pa.field(f["name"], arrow_type, nullable=not f.get("constraints", {}).get("required", False)))
     return pa.schema(out)
