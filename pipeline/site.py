@@ -42,7 +42,7 @@ WIDTH = 1100
 def load():
     """The validated package: descriptor, rows of every CSV table (as strings) and quality.json."""
     descriptor = read_json(PACKAGE / "datapackage.json")
-    resources = {r["name"]: r for r in descriptor["resources"] if r["format"] == "csv"}
+    resources = {r["name"]: r for r in descriptor["resources"] if r["format"] == "csv" and not r["path"].startswith("exports/")}
     tables = {}
     for name, resource in resources.items():
         path = PACKAGE / resource["path"]

@@ -44,15 +44,15 @@ def parquet_checks(package=PACKAGE):
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
     problems = []
-    for table in schemas.table_names():
+    for table, path in [(t, t) for t in schemas.table_names()] + [(n, f"exports/{n}") for n in schemas.export_names()]:
         expected = schemas.arrow_schema(table)
-        parquet = pq.read_table(package / f"{table}.parquet")
+        parquet = pq.read_table(package / f"{path}.parquet")
         if not parquet.schema.remove_metadata().equals(expected):
             problems.append(f"{table}-parquet: schema: the Parquet types are {parquet.schema.remove_metadata()}, not {expected}")
             continue
         plain = pa.schema([(f.name, pa.string() if pa.types.is_dictionary(f.type) else f.type) for f in expected])
         try:
-            from_csv = pacsv.read_csv(package / f"{table}.csv", parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            from_csv = pacsv.read_csv(package / f"{path}.csv", parse_options=pacsv.ParseOptions(newlines_in_values=True),
                                       convert_options=pacsv.ConvertOptions(
                                           column_types=plain, include_columns=plain.names, null_values=[""],
                                           strings_can_be_null=True, true_values=["true"], false_values=["false"]))

@@ -82,7 +82,7 @@ def check_cell(value, field):
     except ValueError as e:
         return [f"{field['name']}: {e}"]
     out = []
-    if "enum" in c and value not in c["enum"]:
+    if "enum" in c and typed not in c["enum"]:  # typed: integer codes (type_of_violence) are numbers
         out.append(f"{field['name']}: {value!r} is not one of {c['enum']}")
     if "pattern" in c and not re.fullmatch(c["pattern"], value):
         out.append(f"{field['name']}: {value!r} does not match {c['pattern']}")
