@@ -168,3 +168,31 @@ def add_deaths(tables, members, registry):
             split[side] += row_best(c)
         for side, value in split.items():
             e[f"deaths_{side}"] = value if rows else None
+
+
+def sums_beside_totals(tables):
+    """For every conflict (with the conflicts inside it) and every dyad: the sum of its events'
+    deaths by the `deaths` rule, beside every total that says it covers it. A reader sees at once
+    where the event rows fall short of a total, or where a total nests inside another."""
+    events, conflicts = tables["events"], tables["conflicts"]
+    totals = [c for c in tables["casualties"] if c["scope"] != "event" and c["category"] in DEATHS["categories"]]
+
+    def summed(rows):
+        with_deaths = [e for e in rows if e["deaths_low"] is not None]
+        return {"events": len(rows), "events_with_deaths": len(with_deaths),
+                "deaths_low": sum(e["deaths_low"] for e in with_deaths), "deaths_best": sum(e["deaths_best"] for e in with_deaths),
+                "deaths_high": None if any(e["deaths_open_ended"] for e in with_deaths) else sum(e["deaths_high"] for e in with_deaths),
+                "claimed_best": sum(e["deaths_best"] for e in with_deaths if e["claimed_by"])}
+
+    def listed(rows):
+        return [{k: t[k] for k in ("casualty_id", "count_text", "count_low", "count_high", "date_text", "part_of")} for t in rows]
+    out = []
+    for c in sorted(conflicts, key=lambda c: c["conflict_id"]):
+        inside = [e for e in events if c["conflict_id"] in ancestors(conflicts, e["conflict"])]
+        out.append({"kind": "conflict", "id": c["conflict_id"], "name": c["name"], **summed(inside),
+                    "totals": listed(t for t in totals if t["covers_conflict_id"] == c["conflict_id"] and not t["covers_dyad_id"])})
+    for d in sorted(tables["dyads"], key=lambda d: d["dyad_id"]):
+        out.append({"kind": "dyad", "id": d["dyad_id"], "name": f"{d['side_a']} / {d['side_b']}",
+                    **summed([e for e in events if e["dyad_id"] == d["dyad_id"]]),
+                    "totals": listed(t for t in totals if t["covers_dyad_id"] == d["dyad_id"])})
+    return out

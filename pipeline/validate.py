@@ -9,7 +9,7 @@ import shutil
 
 import pandas as pd
 
-from . import schemas
+from . import schemas, structure
 from .files import WORK, PipelineError, read_json, rel, write_bytes_atomic, write_json
 from .publish import PACKAGE, version
 
@@ -193,6 +193,7 @@ def validate():
         "disputed_rows": {t: sorted(frames[t].loc[frames[t]["disputed"], schemas.table_schema(t)["primaryKey"][0]].tolist())
                           for t in ("events", "pledges", "casualties", "relations")},
         "shared_passages": linked["shared_passages"],
+        "sums_beside_totals": structure.sums_beside_totals(linked["tables"]),
     }
     failed = [f"{e['table']}: {e['expectation']} {e['kwargs']} ({e['unexpected_count']} rows)" for e in report["expectations"] if not e["success"]]
     failed += report["frictionless"]["errors"] + report["file_checks"] + coverage_failures(linked["candidate_coverage"])
@@ -231,6 +232,18 @@ def markdown(report):
     out += ["", "## Passages copied between sources", ""]
     out += [f"- {p['source_id']} [{p['char_start']}:{p['char_end']}] is {p['shared_fraction']:.0%} shared with {p['also_in']}"
             for p in report["shared_passages"]]
+    out += ["", "## Event sums beside the totals that cover them", "",
+            "Deaths summed over event rows by the codebook's rule (casualty rows with scope event and an empty part_of), "
+            "per conflict (with the conflicts inside it) and per dyad, beside every aggregate or conflict_total death figure "
+            "that says it covers them. A sum below a total means events the sources do not tell one by one; "
+            "high is open (+) when a figure has no upper bound.", "",
+            "| conflict or dyad | events (with deaths) | low | best (claimed) | high | totals covering it |", "|---|---|---|---|---|---|"]
+    for s in report["sums_beside_totals"]:
+        if s["events_with_deaths"] or s["totals"]:
+            totals = "; ".join(f"`{t['casualty_id']}` {t['count_text']}" + (f" ({t['date_text']})" if t["date_text"] else "")
+                               + (f", part of `{t['part_of']}`" if t["part_of"] else "") for t in s["totals"]) or "none"
+            out.append(f"| {s['kind']} `{s['id']}` | {s['events']} ({s['events_with_deaths']}) | {s['deaths_low']} | "
+                       f"{s['deaths_best']} ({s['claimed_best']}) | {s['deaths_high'] if s['deaths_high'] is not None else '+'} | {totals} |")
     fr = report["frictionless"]
     passed = sum(e["success"] for e in report["expectations"])
     out += ["", "## Validation", "", f"- Frictionless: {'valid' if fr['valid'] else 'INVALID'} ({fr['error_count']} errors)",
