@@ -151,7 +151,8 @@ def package():
     how_to_cite = citation(package_descriptor)
     write_bytes_atomic(PACKAGE / "croissant.json", _json_bytes(croissant(package_descriptor, how_to_cite)))
     write_bytes_atomic(PACKAGE / "README.md", card(package_descriptor, how_to_cite,
-                                                   {t: len(tables[t]) for t in schemas.table_names()}).encode("utf-8"))
+                                                   {**{t: len(tables[t]) for t in schemas.table_names()},
+                                                    **{n: len(r) for n, r in exported.items()}}).encode("utf-8"))
     # the package's own checker, for users' CI: standard library and pyarrow only
     write_bytes_atomic(PACKAGE / "verify.py", (ROOT / "pipeline" / "verify.py").read_bytes())
     log.info("%d tables and %d exports, %d rows, as CSV and Parquet -> %s", len(schemas.table_names()), len(exported), sum(len(tables[t]) for t in schemas.table_names()),
