@@ -508,7 +508,7 @@ def conflicts(tables):
     year_list = sorted(y for y in years if y != "?") + (["?"] if "?" in years else [])
     dyads = sorted({d for d, _ in cells}, key=lambda d: d)
     by_id = {d["dyad_id"]: d for d in tables["dyads"]}
-    rows = [{"dyad": d, "name": f"{actors[by_id[d]['side_a']]} – {actors[by_id[d]['side_b']]}",
+    rows = [{"dyad": d, "name": f"{actors[by_id[d]['side_a']]} vs {actors[by_id[d]['side_b']]}",
              "conflict": names[by_id[d]["conflict_id"]], "violence": by_id[d]["type_of_violence"],
              "cells": [cells.get((d, y)) for y in year_list]} for d in dyads]
     return {"tree": tree(""), "years": year_list, "rows": rows, "count": len(tables["conflicts"])}
