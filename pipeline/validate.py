@@ -108,6 +108,11 @@ def derive_checks(frames):
     casualties["scope_consistent"] = [
         (scope != "event") if event_type == "armed_conflict" else (scope != "conflict_total")
         for event_type, scope in zip(event_types, casualties["scope"])]
+    events = frames["events"]
+    # GED's rule: the best figure by party sums to the best figure (all empty for an event without deaths)
+    split = events[["deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown"]]
+    events["deaths_split_sums_to_best"] = [(pd.isna(best) and row.isna().all()) or (not pd.isna(best) and row.sum() == best)
+                                           for best, (_, row) in zip(events["deaths_best"], split.iterrows())]
     used = set()
     for table, cols in schemas.references_to("actors").items():
         if table != "actor_aliases":
@@ -124,6 +129,9 @@ def expectations():
                                                                         ignore_row_if="either_value_is_missing")),
            ("casualties", gxe.ExpectColumnValuesToBeInSet(column="scope_consistent", value_set=[True])),
            ("evidence", gxe.ExpectColumnValuesToBeInSet(column="quote_matches", value_set=[True])),
+           ("events", gxe.ExpectColumnValuesToBeInSet(column="deaths_split_sums_to_best", value_set=[True])),
+           ("events", gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="deaths_best", column_B="deaths_low", or_equal=True,
+                                                                  ignore_row_if="either_value_is_missing")),
            ("evidence", gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="char_end", column_B="char_start")),
            ("actors", gxe.ExpectColumnValuesToBeInSet(column="used_or_explained", value_set=[True]))]
     for table in ("events", "pledges", "casualties", "relations", "actors"):
