@@ -51,7 +51,7 @@ $(W)/linked.json: $(CODED) $(INGESTED) annotations/actors.yaml raw/sources.yaml 
 $(W)/last-commit: FORCE
 	@mkdir -p $(@D); d="$$(git log -1 --format=%cI 2>/dev/null || true)"; [ -f $@ ] && [ "$$(cat $@)" = "$$d" ] || echo "$$d" > $@
 
-$(W)/package/datapackage.json: $(W)/linked.json $(W)/last-commit schemas/fields.yaml schemas/tables.yaml pyproject.toml
+$(W)/package/datapackage.json: $(W)/linked.json $(W)/last-commit schemas/fields.yaml schemas/tables.yaml schemas/exports.yaml pyproject.toml
 	$(RUN) package
 
 # the reliability study: blind sheets compared with the main ones (every source's sheet is coded first)
@@ -72,7 +72,7 @@ $(W)/site/index.html: $(W)/quality.json $(wildcard pipeline/site_assets/*) $(wil
 
 # the codebook and datasheet show only validated data; the datasheet measures how much of each
 # source the other published files hold, so it comes after sqlite and site
-$(W)/docs/codebook.md: $(W)/quality.json $(W)/aq-is-conflict.sqlite $(W)/site/index.html schemas/fields.yaml schemas/tables.yaml pyproject.toml $(wildcard pipeline/templates/*) $(CODE)
+$(W)/docs/codebook.md: $(W)/quality.json $(W)/aq-is-conflict.sqlite $(W)/site/index.html schemas/fields.yaml schemas/tables.yaml schemas/exports.yaml pyproject.toml $(wildcard pipeline/templates/*) $(CODE)
 	$(RUN) docs
 
 # the package reaches build/ only after validation passed, in one atomic swap

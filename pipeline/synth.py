@@ -29,7 +29,7 @@ WORD = re.compile(r"[a-z]+")
 QUOTE_KEYS = ("quote", "context", "text")  # verbatim passages: rewritten from where they stand
 # words normalize reads (also inside date {from, to} and count {name(s)} mappings): only their years shift
 VALUE_KEYS = ("date", "valid", "count", "anchor", "from", "to", "name", "names")
-ID_KEYS = ("id", "event", "responds_to")  # record IDs and references to records
+ID_KEYS = ("id", "event", "responds_to", "conflict", "parent", "part_of")  # record IDs and references to records
 FREE_KEYS = ("title", "summary", "note", "published", "published_note")  # free text: years shift
 SHEET_TABLES = ("events", "pledges", "casualties", "relations")
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
