@@ -10,7 +10,6 @@ import io
 import json
 import logging
 import os
-import shutil
 import subprocess
 import tomllib
 
@@ -19,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import schemas
-from .files import ROOT, WORK, read_json, rel, write_bytes_atomic
+from .files import ROOT, WORK, read_json, rel, write_folder
 from .ingest import load_manifest
 
 log = logging.getLogger(__name__)
@@ -116,15 +115,12 @@ def _version_of(name):
 def package():
     """Write all tables, the Table Schemas and the descriptor into .work/package/."""
     tables = read_json(WORK / "linked.json")["tables"]
-    if PACKAGE.exists():
-        shutil.rmtree(PACKAGE)
-    resources = []
+    files, resources = {}, []
     for table in schemas.table_names():
         rows = tables[table]
         csv_data, parquet_data = csv_bytes(table, rows), parquet_bytes(table, rows)
-        write_bytes_atomic(PACKAGE / f"{table}.csv", csv_data)
-        write_bytes_atomic(PACKAGE / f"{table}.parquet", parquet_data)
-        write_bytes_atomic(PACKAGE / "schemas" / f"{table}.json", _json_bytes(schemas.table_schema(table)))
+        files[f"{table}.csv"], files[f"{table}.parquet"] = csv_data, parquet_data
+        files[f"schemas/{table}.json"] = _json_bytes(schemas.table_schema(table))
         common = {"type": "table", "description": schemas.table_description(table)}
         resources.append({"name": table, "path": f"{table}.csv", "format": "csv", "mediatype": "text/csv",
                           "encoding": "utf-8", "bytes": len(csv_data), "hash": _digest(csv_data), **common,
@@ -134,7 +130,8 @@ def package():
                           "mediatype": "application/vnd.apache.parquet", "hash": _digest(parquet_data), **common,
                           "schema": schemas.table_schema(table, "-parquet")})
         log.debug("%s: %d rows, %d bytes CSV, %d bytes Parquet", table, len(rows), len(csv_data), len(parquet_data))
-    write_bytes_atomic(PACKAGE / "datapackage.json", _json_bytes(descriptor(resources)))
+    files["datapackage.json"] = _json_bytes(descriptor(resources))
+    write_folder("package", PACKAGE, files)
     log.info("%d tables, %d rows, as CSV and Parquet -> %s", len(resources) // 2, sum(len(tables[t]) for t in schemas.table_names()),
              rel(PACKAGE))
 
