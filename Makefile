@@ -25,7 +25,7 @@ INGESTED := $(ALL_SOURCES:%=$(W)/ingest/%.json)
 CODED := $(SOURCES:%=$(W)/coded/%.json)
 # The names of the files in a folder, rewritten only when one is added, deleted or renamed: the
 # stages that read the folder depend on the list (a deleted file leaves no prerequisite behind).
-LIST_FILES = mkdir -p $(@D); l="$$(cd $(1) && find . -maxdepth 1 -type f | LC_ALL=C sort)"; \
+LIST_FILES = mkdir -p $(@D); l="$$(cd $(1) && find . -mindepth 1 -maxdepth 1 ! -type d | LC_ALL=C sort)"; \
 	[ -f $@ ] && [ "$$(cat $@)" = "$$l" ] || printf '%s\n' "$$l" > $@
 
 .PHONY: all help venv test clean candidates release diff serve bench FORCE

@@ -126,7 +126,8 @@ OS_FIXES = {
 
 def os_error(e, path=None):
     """An OSError (disk full, no permission, a mount point...) as one message naming the path and the fix."""
-    where = rel(path if path is not None else e.filename or "(unknown path)")
+    path = path if path is not None else e.filename
+    where = rel(path) if path else "(unknown path)"
     return PipelineError(where, 0, e.strerror or str(e), OS_FIXES.get(e.errno, "check that path, then run make again"))
 
 

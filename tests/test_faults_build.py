@@ -112,7 +112,7 @@ def test_make_diff_checks_a_zip_before_using_it(fault, good_build, tmp_path):
     assert make(root).returncode == 0 and not (root / "pwned").exists()
 
 
-@pytest.mark.parametrize("value", ["HEAD; touch pwned", "$(shell touch pwned)", "--output=Makefile", "x' ; touch pwned; '"])
+@pytest.mark.parametrize("value", ["HEAD; touch pwned", "`touch pwned`", "$(shell touch pwned)", "--output=Makefile", "x' ; touch pwned; '"])
 def test_make_diff_runs_nothing_from_the_command_line(value, good_build, tmp_path):
     root = copy_of(good_build, tmp_path)
     makefile = (root / "Makefile").read_bytes()
@@ -152,8 +152,9 @@ def test_no_name_from_a_package_reaches_sql(tmp_path):
 
 def test_no_value_from_a_file_or_the_command_line_reaches_a_shell(good_build, tmp_path):
     root = copy_of(good_build, tmp_path)
-    out = make(root, "candidates", "SOURCE=tiny'; touch pwned; '")
-    assert out.returncode != 0 and not (root / "pwned").exists()
+    for value in ("`touch pwned`tiny", "tiny'; touch pwned; '"):
+        out = make(root, "candidates", f"SOURCE={value}")
+        assert out.returncode != 0 and not (root / "pwned").exists(), value
     manifest = root / "raw" / "sources.yaml"
     manifest.write_text(manifest.read_text().replace("source_id: tiny", "source_id: tiny;id>pwned"))
     out = make(root, env={"JOBS": "1"})
