@@ -560,7 +560,7 @@ def render():
 
 
 def site():
-    check_recorded("package", "validate")
+    check_recorded("package", "validate")  # the package and report as validated, not altered since
     files = render()
     write_folder("site", OUT, files)
     size = sum(len(d) for d in files.values())

@@ -168,7 +168,7 @@ def metadata(database_name):
 
 def sqlite():
     """Write WORK/aq-is-conflict.sqlite and WORK/datasette-metadata.json from the validated package."""
-    check_recorded("package", "validate")
+    check_recorded("package")  # the package as validated, not altered since
     # keys in schema order, not sorted: datasette lists column descriptions in this order
     meta = (json.dumps(metadata(DATABASE.stem), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     try:

@@ -125,9 +125,10 @@ def test_make_diff_runs_nothing_from_the_command_line(value, good_build, tmp_pat
 def test_make_diff_of_a_release_zip_still_works(good_build, tmp_path):
     root = copy_of(good_build, tmp_path)
     (tmp_path / "same.zip").write_bytes(release_zip(root / "build"))
+    before = project_files(root)
     out = make(root, "diff", f"FROM={tmp_path / 'same.zip'}")
     assert out.returncode == 0, out.stderr
-    assert "No changes." in out.stdout
+    assert "No changes." in out.stdout and project_files(root) == before  # unpacked in a temporary folder only
 
 
 def test_no_name_from_a_package_reaches_sql(tmp_path):
