@@ -144,12 +144,19 @@ def ident(name):
     return '"' + str(name).replace('"', '""') + '"'
 
 
-def row_diff(old_dir, new_dir, table, key):
+def inside(folder, path):
+    """A resource path of a package, refused unless it names a file inside the package's folder."""
+    target = (Path(folder) / str(path)).resolve()
+    if not target.is_relative_to(Path(folder).resolve()) or not target.is_file():
+        raise ValueError(f"resource path {cut(path)} is not a file inside the package")
+    return str(target)
+
+
+def row_diff(old_csv, new_csv, key):
     """Added and removed keys and changed rows (field, old, new) of one table, compared as text."""
     con = duckdb.connect()
-    for alias, folder in (("o", old_dir), ("n", new_dir)):
-        con.execute(f"CREATE TABLE {alias} AS SELECT * FROM read_csv($path, all_varchar=true, header=true)",
-                    {"path": str(Path(folder) / f"{table}.csv")})
+    for alias, path in (("o", old_csv), ("n", new_csv)):
+        con.execute(f"CREATE TABLE {alias} AS SELECT * FROM read_csv($path, all_varchar=true, header=true)", {"path": str(path)})
     con.execute("SET enable_external_access = false")  # both tables are read: no file access from here on
     k = " || '|' || ".join(f"coalesce({ident(c)}, '')" for c in key)
     added = [r[0] for r in con.execute(f"SELECT {k} FROM n EXCEPT SELECT {k} FROM o ORDER BY 1").fetchall()]
@@ -172,10 +179,11 @@ def diff(ref):
             old = json.loads((old_dir / "datapackage.json").read_text(encoding="utf-8"))
             result = {"from": ref, "from_version": str(old["version"]), "to_version": new["version"],
                       "schema": schema_diff(old, new), "rows": {}}
-            old_tables = {r["name"] for r in old["resources"] if r["format"] == "csv"}
+            old_paths = {r["name"]: r["path"] for r in old["resources"] if r["format"] == "csv"}
             for res in new["resources"]:
-                if res["format"] == "csv" and res["name"] in old_tables:
-                    result["rows"][res["name"]] = row_diff(old_dir, BUILD, res["name"], res["schema"]["primaryKey"])
+                if res["format"] == "csv" and res["name"] in old_paths and res["schema"].get("primaryKey"):
+                    result["rows"][res["name"]] = row_diff(inside(old_dir, old_paths[res["name"]]), inside(BUILD, res["path"]),
+                                                           res["schema"]["primaryKey"])
         except (ValueError, KeyError, TypeError, AttributeError, duckdb.Error) as e:
             raise PipelineError(cut(ref), 0, f"its package cannot be read as one of this project ({type(e).__name__}: {cut(e, 200)})",
                                 NOT_A_RELEASE) from None
