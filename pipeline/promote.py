@@ -4,6 +4,7 @@ Everything to publish is first staged in .build-next/, each file checked against
 stage recorded, then that folder and build/ trade places in one atomic rename. A reader, or a
 crash at any instant, sees the previous build/ or the new one, never a mix of the two; a
 truncated or altered intermediate is never published."""
+import hashlib
 import logging
 import os
 import shutil
@@ -20,6 +21,7 @@ PUBLISHED = [("package", "."), ("quality.json", "quality.json"), ("quality.md", 
              ("site", "site"), ("docs", "docs")]
 # Written into build/ by `make bench`, not by the stages: kept across builds.
 KEPT = ["bench.json"]
+SUMS = "SHA256SUMS"
 
 
 def _files(src):
@@ -47,11 +49,20 @@ def _stage(records):
                 raise os_error(e, target) from None
         if i == 0:
             crash_point("promote:staging")
+    write_sums(NEXT)
     for name in KEPT:
         if (BUILD / name).is_file():
             shutil.copyfile(BUILD / name, NEXT / name)
     for path in [NEXT, *NEXT.rglob("*")]:  # for everyone to read, whatever the umask
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
+
+
+def write_sums(folder):
+    """SHA256SUMS over every published file, in the format `sha256sum -c SHA256SUMS` checks (and a
+    pooch registry reads): pinning a release pins every byte of it, Parquet files included."""
+    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(folder).as_posix()}"
+             for p in sorted(folder.rglob("*")) if p.is_file() and p.relative_to(folder).as_posix() not in KEPT + [SUMS]]
+    (folder / SUMS).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def promote():
