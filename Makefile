@@ -5,10 +5,10 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := all
 # Values from the command line or a file reach a shell only inside single quotes: $(call q,x).
-# FROM and SOURCE are data: taken unexpanded ($(value ...)) and kept out of the environment,
+# FROM, SOURCE and VERSION are data: taken unexpanded ($(value ...)) and kept out of the environment,
 # so neither `;` nor `$$(shell ...)` in them runs anything.
 q = '$(subst ','\'',$(1))'
-unexport FROM SOURCE
+unexport FROM SOURCE VERSION
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(call q,$(VENV)/bin/python)
@@ -28,7 +28,7 @@ CODED := $(SOURCES:%=$(W)/coded/%.json)
 LIST_FILES = mkdir -p $(@D); l="$$(cd $(1) && find . -mindepth 1 -maxdepth 1 ! -type d | LC_ALL=C sort)"; \
 	[ -f $@ ] && [ "$$(cat $@)" = "$$l" ] || printf '%s\n' "$$l" > $@
 
-.PHONY: all help venv test clean candidates release diff serve bench reliability FORCE
+.PHONY: all help venv test clean candidates release reproduce diff serve bench reliability FORCE
 # one build at a time: a second `make` started meanwhile stops with a clear message
 all: ## set up .venv and build the validated package in build/
 	@mkdir -p $(W); rc=0; flock -n -E 75 $(LOCK) $(MAKE) --no-print-directory --jobs=$(call q,$(JOBS)) build/datapackage.json || rc=$$?; \
@@ -109,8 +109,12 @@ diff: all ## row and schema diff against FROM=<git ref or release zip>, as Markd
 	@test -n $(call q,$(value FROM)) || { echo "usage: make diff FROM=<git ref or release zip>" >&2; exit 2; }
 	@$(RUN) diff -- $(call q,$(value FROM))
 
-release: all ## zip build/ into dist/ with its sha256 and notes, and tag v<version> (clean tree, new version only)
+release: all ## zip build/ into dist/ with its sha256 and notes, record them in releases/, tag v<version> (clean tree, new version with a changelog entry; makes two commits)
 	$(RUN) release
+
+reproduce: venv ## rebuild a recorded release from the commit releases/<VERSION>.json names and check its zip's sha256: make reproduce VERSION=1.0.0
+	@test -n $(call q,$(value VERSION)) || { echo "usage: make reproduce VERSION=<a version in releases/>" >&2; exit 2; }
+	@$(RUN) reproduce $(call q,$(value VERSION))
 
 reliability: ## recompute the reliability study (blind sheets against the main ones) into .work/reliability.json and print it
 	@mkdir -p $(W); flock -n -E 75 $(W)/.lock $(MAKE) --no-print-directory --jobs=$(JOBS) $(W)/reliability.json >&2 || { rc=$$?; \

@@ -22,6 +22,7 @@ STAGES = {
     "docs": "write the codebook and the datasheet (Markdown and HTML) of the validated package",
     "promote": "publish the validated package: swap a staged copy into build/ atomically",
     "release": "zip build/ into dist/ with its sha256 and release notes; tag v<version>",
+    "reproduce": "rebuild a recorded release from the commit releases/<VERSION>.json names and check its zip's sha256 (needs VERSION)",
     "diff": "row and schema diff of build/ against FROM, a git ref or release zip (needs FROM as SOURCE)",
     "candidates": "print a draft coding sheet of the flagged sentences not yet covered (needs SOURCE)",
 }
@@ -69,8 +70,9 @@ def main(argv=None):
     try:
         label = " ".join([args.stage] + args.source[:3] + ([f"(+{len(args.source) - 3} more)"] if len(args.source) > 3 else []))
         setup_logging(label, args.verbose)
-        if args.stage in ("ingest", "code", "candidates", "diff") and not args.source:
-            parser.error(f"{args.stage} needs a source_id" if args.stage != "diff" else "diff needs FROM: a git ref or a release zip")
+        if args.stage in ("ingest", "code", "candidates", "diff", "reproduce") and not args.source:
+            parser.error({"diff": "diff needs FROM: a git ref or a release zip", "reproduce": "reproduce needs VERSION"}.get(
+                args.stage, f"{args.stage} needs a source_id"))
         if len(args.source) > 1 and args.stage not in ("ingest", "code"):
             parser.error(f"{args.stage} takes one argument")
         if args.stage in ("ingest", "code"):
@@ -83,6 +85,9 @@ def main(argv=None):
         elif args.stage == "diff":
             from .diff import diff
             diff(args.source[0])
+        elif args.stage == "reproduce":
+            from .release import reproduce
+            reproduce(args.source[0])
         else:  # the stages without arguments: module pipeline/<module>.py, function <stage>
             getattr(importlib.import_module(f".{MODULE.get(args.stage, args.stage)}", __package__), args.stage)()
     except PipelineError as e:
