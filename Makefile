@@ -18,7 +18,7 @@ CODE := $(wildcard pipeline/*.py) pipeline/conventions.yaml
 INGESTED := $(ALL_SOURCES:%=$(W)/ingest/%.json)
 CODED := $(SOURCES:%=$(W)/coded/%.json)
 
-.PHONY: all help venv test clean candidates release diff serve bench FORCE
+.PHONY: all help venv test clean candidates places release diff serve bench FORCE
 # one build at a time: a second `make` started meanwhile stops with a clear message
 all: ## set up .venv and build the validated package in build/
 	@mkdir -p $(W); rc=0; flock -n -E 75 $(W)/.lock $(MAKE) --no-print-directory --jobs=$(JOBS) build/datapackage.json || rc=$$?; \
@@ -40,7 +40,11 @@ $(W)/ingest/%.json: raw raw/sources.yaml annotations/boilerplate.yaml $(wildcard
 $(W)/coded/%.json: annotations/sources/%.yaml annotations/actors.yaml $(W)/ingest/%.json schemas/fields.yaml schemas/tables.yaml $(CODE) | venv
 	$(RUN) code $*
 
-$(W)/linked.json: $(CODED) $(INGESTED) annotations/actors.yaml raw/sources.yaml $(CODE)
+# the gazetteer: annotations/places.yaml resolved against the installed GeoNames packages
+$(W)/places.json: annotations/places.yaml schemas/fields.yaml schemas/tables.yaml $(CODE) | venv
+	$(RUN) places
+
+$(W)/linked.json: $(CODED) $(INGESTED) $(W)/places.json annotations/actors.yaml raw/sources.yaml $(CODE)
 	$(RUN) link
 
 # datapackage.json's `created` is the last commit's date: repackage when that date changes
@@ -75,6 +79,15 @@ candidates: ## print a draft coding sheet of uncovered flagged sentences: make c
 	@test -n "$(SOURCE)" || { echo "usage: make candidates SOURCE=<source_id>" >&2; exit 2; }
 	@$(MAKE) --no-print-directory $(W)/ingest/$(SOURCE).json $(if $(wildcard annotations/sources/$(SOURCE).yaml),$(W)/coded/$(SOURCE).json) >&2
 	@$(RUN) candidates $(SOURCE)
+
+places: venv ## propose gazetteer matches for a place name: make places NAME=Darzab COUNTRY=AFG [ADMIN1=AF-JOW] [NEAR=<place_id>]
+	@$(PY) -m pipeline.places
+
+# NAME, COUNTRY, ADMIN1 and NEAR reach the helper through the environment, never through a shell line
+places: export NAME := $(NAME)
+places: export COUNTRY := $(COUNTRY)
+places: export ADMIN1 := $(ADMIN1)
+places: export NEAR := $(NEAR)
 
 diff: all ## row and schema diff against FROM=<git ref or release zip>, as Markdown and .work/diff.json
 	@test -n "$(FROM)" || { echo "usage: make diff FROM=<git ref or release zip>" >&2; exit 2; }

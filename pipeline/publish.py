@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 PACKAGE = WORK / "package"
 PARQUET_SETTINGS = dict(compression="zstd", compression_level=9, use_dictionary=True, version="2.6",
                         data_page_version="1.0", write_statistics=True)
-PANDAS_DTYPES = {"integer": "Int64", "boolean": "boolean", "string": "object", "date": "object"}
+PANDAS_DTYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "string": "object", "date": "object"}
 
 
 def version():

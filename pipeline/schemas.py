@@ -6,7 +6,7 @@ from functools import lru_cache
 from .files import ROOT, read_yaml
 
 # Table Schema type -> the pyarrow type (by name: pyarrow is imported only where Parquet is written)
-ARROW_TYPES = {"string": "string", "integer": "int64", "boolean": "bool_", "date": "date32"}
+ARROW_TYPES = {"string": "string", "integer": "int64", "number": "float64", "boolean": "bool_", "date": "date32"}
 
 
 @lru_cache(maxsize=None)
