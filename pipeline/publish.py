@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import schemas
+from . import places, schemas
 from .files import ROOT, WORK, read_json, rel, write_bytes_atomic
 from .ingest import load_manifest
 
@@ -99,10 +99,11 @@ def descriptor(resources):
         "version": version(),
         "created": last_commit_date(),
         "licenses": [{"name": "CC-BY-SA-4.0", "path": "https://creativecommons.org/licenses/by-sa/4.0/",
-                      "title": "Creative Commons Attribution-ShareAlike 4.0 (the quotes come from CC BY-SA sources)"}],
+                      "title": "Creative Commons Attribution-ShareAlike 4.0 (the quotes come from CC BY-SA sources)"},
+                     places.GEONAMES_LICENSE],
         "contributors": [{"title": "aq-is-conflict maintainers", "roles": ["author", "publisher"]}],
         "sources": [{"title": f"{m['title']} ({m['publisher']})", **({"path": m["url"]} if m["url"] else {}),
-                     "version": m["sha256"]} for m in manifest.values()],
+                     "version": m["sha256"]} for m in manifest.values()] + [places.geonames_source()],
         "resources": resources,
         "x-built-with": {name: _version_of(name) for name in ("frictionless", "pandas", "pyarrow", "edtf", "text2num")},
     }

@@ -292,6 +292,49 @@ def timeline(resources, events):
             "names": names}
 
 
+# ---------------------------------------------------------------- map
+
+MAP_RADIUS = {1: 3.0, 2: 4.5, 3: 6.5, 4: 9.0}  # a coarser place draws a larger, fainter mark
+
+
+def event_map(tables):
+    """Located events (a point and where_prec 1-4) on an equirectangular map of their extent, one
+    circle per event sized by its precision, a 5-degree graticule and the places' names; no
+    country outlines (no package we use ships them)."""
+    located = sorted((e for e in tables["events"] if e["latitude"]), key=lambda e: (-int(e["where_prec"]), e["event_id"]))
+    if not located:
+        return {"chart": "", "located": 0, "places": 0}
+    lats, lons = [float(e["latitude"]) for e in located], [float(e["longitude"]) for e in located]
+    south, north = math.floor(min(lats) / 5) * 5 - 5, math.ceil(max(lats) / 5) * 5 + 5
+    west, east = math.floor(min(lons) / 5) * 5 - 5, math.ceil(max(lons) / 5) * 5 + 5
+    scale = (WIDTH - 20) / (east - west)
+    x = lambda lon: 10 + (lon - west) * scale
+    y = lambda lat: 10 + (north - lat) * scale
+    height = y(south) + 10
+    grid = []
+    for lon in range(west, east + 1, 5):
+        grid.append(el("line", {"class": "grid", "x1": x(lon), "x2": x(lon), "y1": y(north), "y2": y(south)}))
+        grid.append(el("text", {"class": "tick", "x": x(lon) + 2, "y": y(south) - 3}, f"{abs(lon)}°{'E' if lon >= 0 else 'W'}"))
+    for lat in range(south, north + 1, 5):
+        grid.append(el("line", {"class": "grid", "x1": x(west), "x2": x(east), "y1": y(lat), "y2": y(lat)}))
+        grid.append(el("text", {"class": "tick", "x": x(west) + 2, "y": y(lat) - 2}, f"{abs(lat)}°{'N' if lat >= 0 else 'S'}"))
+    places = {p["place_id"]: p for p in tables["places"]}
+    marks, labelled = [], {}
+    for e in located:
+        p, prec = places[e["place_id"]], int(e["where_prec"])
+        labelled.setdefault((e["latitude"], e["longitude"]), p["name"] if prec == 1 else (p["admin2_name"] or p["admin1_name"] or p["name"]))
+        marks.append(el("circle", {**mark_attrs("events", e["event_id"], f"prec-{prec}"), "cx": x(float(e["longitude"])),
+                                   "cy": y(float(e["latitude"])), "r": MAP_RADIUS[prec], "data-place": e["place_id"]},
+                        el("title", {}, f"{e['title']}\n{p['name']} · where_prec {prec} · {p['coord_source']}")))
+    labels = [el("text", {"class": "place-label", "x": x(float(lon)) + 5, "y": y(float(lat)) - 5}, name)
+              for (lat, lon), name in sorted(labelled.items())]
+    chart = svg("map", WIDTH, height, f"Map of {len(located)} located events", *grid, *marks, *labels)
+    return {"chart": chart, "located": len(located), "places": len(labelled),
+            "legend": legend([(f"where_prec {k}", Markup(f'<svg class="swatch" viewBox="0 0 20 20" width="20" height="20">'
+                                                         f'<circle class="prec-{k}" cx="10" cy="10" r="{num(v)}"/></svg>'))
+                              for k, v in MAP_RADIUS.items()])}
+
+
 # ---------------------------------------------------------------- network
 
 def network(resources, tables):
@@ -549,6 +592,7 @@ def render():
     context = {
         "package": descriptor, "quality": quality, "tables": tables, "resources": resources,
         "overview": overview(resources, tables, quality), "timeline": timeline(resources, tables["events"]),
+        "map": event_map(tables),
         "network": network(resources, tables), "casualties": casualties(resources, tables),
         "network_relations": NETWORK_RELATIONS,
     }
