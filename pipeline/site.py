@@ -16,8 +16,10 @@ from itertools import accumulate
 from pathlib import Path
 
 import jinja2
+import shapely
 from markupsafe import Markup, escape
 
+from .places import OUTLINES_SOURCE, country_outlines as place_outlines
 from .files import ROOT, WORK, Mapping, PipelineError, read_json, rel, write_bytes_atomic
 from .ingest import read_raw
 
@@ -299,8 +301,8 @@ MAP_RADIUS = {1: 3.0, 2: 4.5, 3: 6.5, 4: 9.0}  # a coarser place draws a larger,
 
 def event_map(tables):
     """Located events (a point and where_prec 1-4) on an equirectangular map of their extent, one
-    circle per event sized by its precision, a 5-degree graticule and the places' names; no
-    country outlines (no package we use ships them)."""
+    circle per event sized by its precision, over Natural Earth's country outlines (clipped to the
+    extent and simplified to about a pixel), a 5-degree graticule and the places' names."""
     located = sorted((e for e in tables["events"] if e["latitude"]), key=lambda e: (-int(e["where_prec"]), e["event_id"]))
     if not located:
         return {"chart": "", "located": 0, "places": 0}
@@ -318,18 +320,29 @@ def event_map(tables):
     for lat in range(south, north + 1, 5):
         grid.append(el("line", {"class": "grid", "x1": x(west), "x2": x(east), "y1": y(lat), "y2": y(lat)}))
         grid.append(el("text", {"class": "tick", "x": x(west) + 2, "y": y(lat) - 2}, f"{abs(lat)}°{'N' if lat >= 0 else 'S'}"))
+    outlines, countries = [], set()
+    for iso, (name, shape) in sorted(place_outlines().items()):
+        clipped = shapely.clip_by_rect(shape, west, south, east, north).simplify(1 / scale, preserve_topology=True)
+        if clipped.is_empty:
+            continue
+        rings = [ring for poly in getattr(clipped, "geoms", [clipped]) if poly.geom_type == "Polygon"
+                 for ring in (poly.exterior, *poly.interiors)]
+        d = " ".join("M" + " L".join(f"{num(x(lon))},{num(y(lat))}" for lon, lat in ring.coords[:-1]) + "Z" for ring in rings)
+        if d:
+            outlines.append(el("path", {"class": "country", "d": d, "data-iso3": iso}, el("title", {}, name)))
+            countries.add(iso)
     places = {p["place_id"]: p for p in tables["places"]}
     marks, labelled = [], {}
     for e in located:
         p, prec = places[e["place_id"]], int(e["where_prec"])
-        labelled.setdefault((e["latitude"], e["longitude"]), p["name"] if prec == 1 else (p["admin2_name"] or p["admin1_name"] or p["name"]))
+        labelled.setdefault((e["latitude"], e["longitude"]), p["name"] if prec <= 2 else (p["admin2_name"] or p["admin1_name"] or p["name"]))
         marks.append(el("circle", {**mark_attrs("events", e["event_id"], f"prec-{prec}"), "cx": x(float(e["longitude"])),
                                    "cy": y(float(e["latitude"])), "r": MAP_RADIUS[prec], "data-place": e["place_id"]},
                         el("title", {}, f"{e['title']}\n{p['name']} · where_prec {prec} · {p['coord_source']}")))
     labels = [el("text", {"class": "place-label", "x": x(float(lon)) + 5, "y": y(float(lat)) - 5}, name)
               for (lat, lon), name in sorted(labelled.items())]
-    chart = svg("map", WIDTH, height, f"Map of {len(located)} located events", *grid, *marks, *labels)
-    return {"chart": chart, "located": len(located), "places": len(labelled),
+    chart = svg("map", WIDTH, height, f"Map of {len(located)} located events", *outlines, *grid, *marks, *labels)
+    return {"chart": chart, "located": len(located), "places": len(labelled), "outlines": OUTLINES_SOURCE,
             "legend": legend([(f"where_prec {k}", Markup(f'<svg class="swatch" viewBox="0 0 20 20" width="20" height="20">'
                                                          f'<circle class="prec-{k}" cx="10" cy="10" r="{num(v)}"/></svg>'))
                               for k, v in MAP_RADIUS.items()])}

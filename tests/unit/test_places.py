@@ -68,3 +68,14 @@ def test_helper_finds_the_town_within_the_country_and_shows_distances():
     near_koudougou = places.propose("Koutougou", "BFA", near=(14.0986, -1.6266))
     koudougou = next(r for _, _, r in near_koudougou if r.get("geonames_id") == 2358946)
     assert koudougou["km_from_near"] > 150
+
+
+def test_every_point_lies_inside_its_places_country_on_natural_earths_outlines(resolved):
+    """An independent check of the chosen GeoNames IDs: a namesake in another country (Derna in
+    Romania, Solhan in Turkey) would fall outside the country the coder gave."""
+    from shapely.geometry import Point
+    outlines = places.country_outlines()
+    rows = [r for r in resolved[1].values() if r.get("latitude") is not None]
+    for r in rows:
+        name, shape = outlines[r["country_iso3"]]
+        assert shape.buffer(0.05).contains(Point(r["longitude"], r["latitude"])), (r["place_id"], name)
