@@ -256,14 +256,14 @@ def propose(name, country, admin1=None, near=None, limit=8):
             continue
         a2 = next((s for s in city.subdivisions if s.admin_level == 2), None)
         spellings = [city.name] + list(alternates.get(city.geonames_id, []))
-        score = max(fuzz.WRatio(want, _fold(s)) for s in spellings)
+        score = max(fuzz.ratio(want, _fold(s)) for s in spellings)
         out.append((score, "place", {"name": city.name, "geonames_id": city.geonames_id, "lat": round(city.lat, 4),
                                      "lon": round(city.lng, 4), "admin1": a1.iso_code if a1 else None,
                                      "admin2": a2.geonames_code if a2 else None, "population": city.population}))
     for sub in L.subdivisions.filter(country=c.alpha3):
         if admin1 and sub.admin_level == 2 and (sub.parent is None or sub.parent.iso_code != admin1):
             continue
-        score = max(fuzz.WRatio(want, _fold(s)) for s in [sub.name] + list(sub.aliases))
+        score = max(fuzz.ratio(want, _fold(s)) for s in [sub.name] + list(sub.aliases))
         code = sub.iso_code if sub.admin_level == 1 else sub.geonames_code
         out.append((score, f"admin{sub.admin_level}", {"name": sub.name, "code": code, "type": sub.type}))
     out.sort(key=lambda t: (-t[0], t[2]["name"]))

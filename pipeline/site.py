@@ -305,7 +305,7 @@ def event_map(tables):
     extent and simplified to about a pixel), a 5-degree graticule and the places' names."""
     located = sorted((e for e in tables["events"] if e["latitude"]), key=lambda e: (-int(e["where_prec"]), e["event_id"]))
     if not located:
-        return {"chart": "", "located": 0, "places": 0}
+        return {"chart": "", "located": 0, "places": 0, "outlines": OUTLINES_SOURCE, "legend": ""}
     lats, lons = [float(e["latitude"]) for e in located], [float(e["longitude"]) for e in located]
     south, north = math.floor(min(lats) / 5) * 5 - 5, math.ceil(max(lats) / 5) * 5 + 5
     west, east = math.floor(min(lons) / 5) * 5 - 5, math.ceil(max(lons) / 5) * 5 + 5
