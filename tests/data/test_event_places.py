@@ -63,3 +63,12 @@ def test_geonames_is_attributed_in_the_package():
     descriptor = json.loads((BUILD / "datapackage.json").read_text())
     assert any("GeoNames" in s["title"] for s in descriptor["sources"])
     assert any(lic["name"] == "CC-BY-4.0" for lic in descriptor["licenses"])
+
+
+def test_every_spelling_in_the_gazetteer_is_a_location_wording_of_some_sheet():
+    """places.yaml holds the places the sources name, not a general gazetteer."""
+    wordings = {r.get("location") for path in glob.glob(str(ROOT / "annotations" / "sources" / "*.yaml"))
+                for r in yaml.safe_load(open(path, encoding="utf-8")).get("events") or []}
+    gazetteer = yaml.safe_load((ROOT / "annotations" / "places.yaml").read_text())
+    spellings = [n for p in gazetteer["places"] for n in p["names"]] + gazetteer["no_place"]
+    assert [s for s in spellings if s not in wordings] == []

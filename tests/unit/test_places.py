@@ -79,3 +79,11 @@ def test_every_point_lies_inside_its_places_country_on_natural_earths_outlines(r
     for r in rows:
         name, shape = outlines[r["country_iso3"]]
         assert shape.buffer(0.05).contains(Point(r["longitude"], r["latitude"])), (r["place_id"], name)
+
+
+def test_make_places_prints_proposals_and_a_bad_country_gets_one_message(capsys):
+    assert places.main(["Darzab", "--country", "afg", "--admin1", "AF-JOW"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "geonames_id=1143874" in out[1] and "admin2=AF.31.1703" in out[1]
+    assert places.main(["Darzab", "--country", "XXX"]) == 1
+    assert capsys.readouterr().err.strip() == "error: COUNTRY: 'XXX' is no ISO 3166-1 code. Fix: give COUNTRY=<ISO3>, e.g. AFG"
