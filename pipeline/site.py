@@ -541,7 +541,8 @@ def casualties(resources, tables):
 
 def evidence_links(resources):
     """How a row of each table finds its evidence: its own key (tables evidence points at), the
-    first foreign key into such a table, the row itself (evidence), or its document (sources)."""
+    first foreign key into such a table, the row itself (evidence), its document (sources), or
+    the evidence of the record rows that point at it (a place: the events there)."""
     record_tables = enum(resources, "evidence", "record_table")
     evidence_fks = resources["evidence"]["schema"].get("foreignKeys", [])
     links = {}
@@ -559,6 +560,15 @@ def evidence_links(resources):
                        and len(fk["fields"]) == 1), None)
             if fk:
                 links[name] = {"kind": "record", "target": fk["reference"]["resource"], "column": columns.index(fk["fields"][0])}
+                continue
+            # a table only record tables point at (places): the evidence of the rows that name it
+            for other in record_tables:
+                ref = next((fk for fk in resources[other]["schema"].get("foreignKeys", [])
+                            if fk["reference"]["resource"] == name and len(fk["fields"]) == 1), None)
+                if ref:
+                    links[name] = {"kind": "referrers", "table": other, "column": ref["fields"][0],
+                                   "key": columns.index(schema["primaryKey"][0])}
+                    break
     return links
 
 

@@ -247,6 +247,15 @@ def test_the_map_draws_one_mark_per_located_event_sized_by_precision_and_clicks_
     assert marks_in_panel(page) == quotes_of("events", event_id)
 
 
+def test_a_place_row_shows_the_quotes_of_the_events_there(page):
+    place = "baghdad"
+    events = [e["event_id"] for e in rows("events") if e["place_id"] == place]
+    index = column_values(page, "places", "place_id").index(place)
+    open_table(page, "places").nth(index).locator("td").first.click()
+    assert marks_in_panel(page) == [q for event_id in events for q in quotes_of("events", event_id)]
+    assert len(events) >= 2
+
+
 def test_a_chromium_that_cannot_be_installed_fails_with_the_fix(monkeypatch, tmp_path):
     monkeypatch.setitem(globals(), "CHROMIUM", tmp_path / "no-chromium")
     monkeypatch.setitem(globals(), "APT_INSTALL", [["false"]])
