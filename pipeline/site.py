@@ -335,12 +335,19 @@ def event_map(tables):
     marks, labelled = [], {}
     for e in located:
         p, prec = places[e["place_id"]], int(e["where_prec"])
-        labelled.setdefault((e["latitude"], e["longitude"]), p["name"] if prec <= 2 else (p["admin2_name"] or p["admin1_name"] or p["name"]))
+        # coarse places come first: a point is named after its most precise place
+        labelled[(e["latitude"], e["longitude"])] = (p["name"] if prec <= 2 else (p["admin2_name"] or p["admin1_name"] or p["name"]))
         marks.append(el("circle", {**mark_attrs("events", e["event_id"], f"prec-{prec}"), "cx": x(float(e["longitude"])),
                                    "cy": y(float(e["latitude"])), "r": MAP_RADIUS[prec], "data-place": e["place_id"]},
                         el("title", {}, f"{e['title']}\n{p['name']} · where_prec {prec} · {p['coord_source']}")))
-    labels = [el("text", {"class": "place-label", "x": x(float(lon)) + 5, "y": y(float(lat)) - 5}, name)
-              for (lat, lon), name in sorted(labelled.items())]
+    labels, taken = [], []
+    at = Counter((e["latitude"], e["longitude"]) for e in located)  # the busiest places are named first
+    for (lat, lon), name in sorted(labelled.items(), key=lambda kv: (-at[kv[0]], kv[1])):
+        box = (x(float(lon)) + 5, y(float(lat)) - 14, x(float(lon)) + 5 + 5.5 * len(name), y(float(lat)) - 3)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
+            continue  # a name that would overprint another is left to the mark's hover text
+        taken.append(box)
+        labels.append(el("text", {"class": "place-label", "x": box[0], "y": box[3] - 2}, name))
     chart = svg("map", WIDTH, height, f"Map of {len(located)} located events", *outlines, *grid, *marks, *labels)
     return {"chart": chart, "located": len(located), "places": len(labelled), "outlines": OUTLINES_SOURCE,
             "legend": legend([(f"where_prec {k}", Markup(f'<svg class="swatch" viewBox="0 0 20 20" width="20" height="20">'
