@@ -9,6 +9,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from . import schemas
 from .files import ROOT, PipelineError, read_yaml, rel, sha256_file, write_json, WORK
 
 log = logging.getLogger(__name__)
@@ -16,7 +17,8 @@ log = logging.getLogger(__name__)
 MANIFEST = ROOT / "raw" / "sources.yaml"
 BOILERPLATE = ROOT / "annotations" / "boilerplate.yaml"
 MANIFEST_KEYS = {"source_id", "file", "sha256", "title", "author", "publisher", "source_type", "published",
-                 "published_note", "url", "license", "reliability", "reliability_reason", "heading_style", "headings"}
+                 "published_note", "url", "license", "redistribution", "redistribution_reason", "reliability", "reliability_reason",
+                 "heading_style", "headings"}
 REQUIRED_KEYS = MANIFEST_KEYS - {"published_note", "heading_style", "headings", "url"}
 WIKI_HEADING = re.compile(r"^(=+)\s*(.*?)\s*\1\s*$")
 ABBREVIATIONS = {"U.S", "U.K", "U.N", "p", "pp", "Mr", "Mrs", "Dr", "St", "Gen", "Jr", "vs", "e.g", "i.e", "No"}
@@ -35,7 +37,7 @@ def _manifest():
     entries = data.get("sources") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise PipelineError(rel(MANIFEST), 1, "no `sources:` list", "start the file with `sources:` and one entry per document")
-    seen = set()
+    seen, policies = set(), schemas.enum_values("sources", "redistribution")
     for entry in entries:
         line = getattr(entry, "line", 0)
         unknown = set(entry) - MANIFEST_KEYS
@@ -44,6 +46,13 @@ def _manifest():
         missing = REQUIRED_KEYS - set(entry)
         if missing:
             raise PipelineError(rel(MANIFEST), line, f"missing key(s) {sorted(missing)}", "add them to the entry")
+        if entry["redistribution"] not in policies:
+            raise PipelineError(rel(MANIFEST), line, f"redistribution {entry['redistribution']!r} of {entry['source_id']!r} is not one of "
+                                f"{', '.join(policies)}", "write full (openly licensed), excerpts (quotation for research) or "
+                                "none (no words), as the document's licence allows, and say why in redistribution_reason")
+        if not str(entry["redistribution_reason"] or "").strip():
+            raise PipelineError(rel(MANIFEST), line, f"redistribution_reason of {entry['source_id']!r} is empty",
+                                "write one sentence on the licence or terms that decide its redistribution")
         if entry["source_id"] in seen:
             raise PipelineError(rel(MANIFEST), line, f"source_id {entry['source_id']!r} is listed twice", "give each document its own source_id")
         seen.add(entry["source_id"])

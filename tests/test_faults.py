@@ -52,6 +52,10 @@ FAULTS = {
     "manifest path ../": (lambda r: edit(r, "raw/sources.yaml", "file: tiny.txt", "file: ../tiny.txt"), "raw/sources.yaml:2: file '../tiny.txt' is not a plain file inside raw/"),
     "manifest absolute path": (lambda r: edit(r, "raw/sources.yaml", "file: tiny.txt", "file: /etc/passwd"), "is not a plain file inside raw/"),
     "manifest symlink out": (lambda r: (os.symlink("/etc/hostname", r / "raw/out.txt"), edit(r, "raw/sources.yaml", "file: tiny.txt", "file: out.txt")), "is not a plain file inside raw/"),
+    "manifest redistribution unknown": (lambda r: edit(r, "raw/sources.yaml", "redistribution: full", "redistribution: open"),
+                                        "raw/sources.yaml:2: redistribution 'open' of 'tiny' is not one of full, excerpts, none"),
+    "manifest redistribution missing": (lambda r: edit(r, "raw/sources.yaml", "    redistribution: full\n", ""),
+                                        "raw/sources.yaml:2: missing key(s) ['redistribution']"),
     # coding sheets
     "yaml syntax error": (lambda r: edit(r, SHEET, "title: Battle of Testville", "title: [Battle of Testville"), "annotations/sources/tiny.yaml:5: invalid YAML"),
     "unknown key": (lambda r: edit(r, SHEET, "    title: Battle", "    titel: x\n    title: Battle"), "tiny.yaml:3: unknown key(s) in a events record: 'titel' (did you mean 'title'?)"),
