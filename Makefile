@@ -55,7 +55,7 @@ $(W)/linked.json: $(CODED) $(INGESTED) $(W)/places.json annotations/actors.yaml 
 $(W)/last-commit: FORCE
 	@mkdir -p $(@D); d="$$(git log -1 --format=%cI 2>/dev/null || true)"; [ -f $@ ] && [ "$$(cat $@)" = "$$d" ] || echo "$$d" > $@
 
-$(W)/package/datapackage.json: $(W)/linked.json $(W)/last-commit schemas/fields.yaml schemas/tables.yaml pyproject.toml
+$(W)/package/datapackage.json: $(W)/linked.json $(W)/last-commit schemas/fields.yaml schemas/tables.yaml schemas/exports.yaml pyproject.toml
 	$(RUN) package
 
 $(W)/quality.json: $(W)/package/datapackage.json
@@ -71,7 +71,7 @@ $(W)/site/index.html: $(W)/quality.json $(wildcard pipeline/site_assets/*) $(wil
 
 # the codebook and datasheet show only validated data; the datasheet measures how much of each
 # source the other published files hold, so it comes after sqlite and site
-$(W)/docs/codebook.md: $(W)/quality.json $(W)/aq-is-conflict.sqlite $(W)/site/index.html schemas/fields.yaml schemas/tables.yaml pyproject.toml $(wildcard pipeline/templates/*) $(CODE)
+$(W)/docs/codebook.md: $(W)/quality.json $(W)/aq-is-conflict.sqlite $(W)/site/index.html schemas/fields.yaml schemas/tables.yaml schemas/exports.yaml pyproject.toml $(wildcard pipeline/templates/*) $(CODE)
 	$(RUN) docs
 
 # the package reaches build/ only after validation passed, in one atomic swap

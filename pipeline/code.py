@@ -28,15 +28,17 @@ KEYS = {
     "pledges": {"pledger": True, "pledgee": True, "organization": False, "type": True, "visibility": False,
                 "date": False, "responds_to": False, "event": False, "claimed_by": False, "disputed": False},
     "casualties": {"event": True, "actor": True, "inflicted_by": False, "category": True, "count": True,
-                   "scope": True, "date": False, "claimed_by": False, "disputed": False},
+                   "scope": True, "date": False, "claimed_by": False, "disputed": False, "part_of": False, "covers": False},
     "relations": {"subject": True, "relation": True, "object": True, "valid": False, "claimed_by": False, "disputed": False},
+    "conflicts": {"name": True, "type": True, "parent": False, "date": False, "ongoing": False, "disputed": False},
 }
 ENUMS = {  # sheet key -> (table, column) whose enumeration it must use
     ("events", "type"): ("events", "event_type"), ("events", "location_precision"): ("events", "location_precision"),
     ("pledges", "type"): ("pledges", "pledge_type"), ("pledges", "visibility"): ("pledges", "visibility"),
     ("casualties", "category"): ("casualties", "category"), ("casualties", "scope"): ("casualties", "scope"),
-    ("relations", "relation"): ("relations", "relation"),
+    ("relations", "relation"): ("relations", "relation"), ("conflicts", "type"): ("conflicts", "conflict_type"),
 }
+COVERS = {"conflict", "sides", "actor"}  # what a casualty total may say it covers
 
 
 class Sheet:
@@ -197,7 +199,7 @@ def _check_keys(sheet, table, record):
             allowed_values = _enum(table, key)
             if record[key] not in allowed_values:
                 sheet.fail(line, f"{key} {record[key]!r} is not one of {allowed_values}", "use one of the listed values")
-    for key in ("title", "summary", "location", "admin1", "conflict"):
+    for key in ("title", "summary", "location", "admin1", "conflict", "name", "parent", "part_of"):
         if key in record and not isinstance(record[key], str):
             sheet.fail(line, f"{key} must be text, not {type(record[key]).__name__}", "quote the value")
 
@@ -253,17 +255,37 @@ def code_record(sheet, table, record):
         row.update(event_id=record["event"], actor_id=sheet.actor(record["actor"], line), inflicted_by=opt("inflicted_by"),
                    category=record["category"], scope=record["scope"], claimed_by=opt("claimed_by"))
         row.update(_group("count", sheet.count(record["count"], evidence, line)))
+        row.update(part_of=record.get("part_of"), covers=_covers(sheet, record, line))
         row.update(_group("date", sheet.date(record.get("date"), evidence, line, record.get("anchor")), drop_ongoing=True))
     elif table == "relations":
         row.update(subject_id=sheet.actor(record["subject"], line), relation=record["relation"],
                    object_id=sheet.actor(record["object"], line), claimed_by=opt("claimed_by"))
         row.update(_group("valid", sheet.date(record.get("valid"), evidence, line, record.get("anchor")), drop_ongoing=True))
+    elif table == "conflicts":
+        row.update(name=record["name"], parent_conflict_id=record.get("parent"), conflict_type=record["type"])
+        row.update(_group("date", sheet.date(record.get("date"), evidence, line, record.get("anchor"))))
+        row["ongoing"] = row.pop("date_ongoing") or record.get("ongoing") is True
     if not isinstance(record.get("disputed", False), bool):
         sheet.fail(line, "disputed must be true or false", "write disputed: true")
     row["disputed"] = record.get("disputed", False)
     for ev in evidence:
         ev["source_id"] = sheet.data["source"]
     return row, evidence, event_actors
+
+
+def _covers(sheet, record, line):
+    """`covers: {conflict: <slug>, sides: [<name>, <name>], actor: <name>}` of a total, names resolved."""
+    covers = record.get("covers")
+    if covers is None:
+        return {}
+    if record["scope"] == "event" or not isinstance(covers, dict) or set(covers) - COVERS or not covers:
+        sheet.fail(line, "`covers` belongs on aggregate and conflict_total rows and maps conflict, sides or actor",
+                   "write e.g. covers: {conflict: jnim-isgs-war, sides: [JNIM, ISGS]}")
+    sides = covers.get("sides")
+    if sides is not None and (not isinstance(sides, list) or len(sides) != 2):
+        sheet.fail(line, "covers `sides` must name the two parties of a dyad", "write sides: [JNIM, ISGS]")
+    return {"conflict": covers.get("conflict"), "sides": [sheet.actor(n, line) for n in sides] if sides else None,
+            "actor": sheet.actor(covers["actor"], line) if covers.get("actor") else None}
 
 
 def _group(prefix, values, drop_ongoing=False):
@@ -283,9 +305,10 @@ def code(source_id):
             sheet.fail(sheet.data.line, f"`{table}` must be a list of records", "write each record as `- id: ...`")
         for record in records:
             row, evidence, event_actors = code_record(sheet, table, record)
-            if row["id"] in seen:
-                sheet.fail(row["line"], f"record id {row['id']!r} is used twice (first at line {seen[row['id']]})", "give each record its own id")
-            seen[row["id"]] = row["line"]
+            key = (table == "conflicts", row["id"])  # a conflict shares its id with its armed_conflict event
+            if key in seen:
+                sheet.fail(row["line"], f"record id {row['id']!r} is used twice (first at line {seen[key]})", "give each record its own id")
+            seen[key] = row["line"]
             row["evidence"] = evidence
             out["records"][table].append(row)
             out["event_actors"] += event_actors

@@ -81,7 +81,7 @@ def read_quality(package):
     if not path.exists():
         raise PipelineError(rel(path), 0, "the quality report is missing", "run make (validate) first")
     quality = read_json(path)
-    counts = {t: len(rows) for t, rows in package.items()}
+    counts = {t: len(package[t]) for t in schemas.table_names()}  # the exports are views of these
     if quality.get("counts") != counts or quality.get("version") != version():
         raise PipelineError(rel(path), 0, "the quality report is not the staged package's (its counts or version differ)",
                             "run make (validate) again")
@@ -230,7 +230,20 @@ def codebook_context(tables, package):
         "confidence_rule": confidence_rule(),
         "grades": schemas.declaration("sources", "reliability")["values"],
         "sources": package["sources"], "n_columns": sum(len(t["columns"]) for t in tables),
+        "dyads": CONVENTIONS["dyads"], "deaths": CONVENTIONS["deaths"], "exports": exports_context(package),
+        "acled_types": CONVENTIONS["acled"]["event_types"],
     }
+
+
+def exports_context(package):
+    """Each export's notes (schemas/exports.yaml), its rule (conventions.yaml) and its row counts."""
+    rules = {"ucdp-ged": CONVENTIONS["ged"]["meaning"], "acled": CONVENTIONS["acled"]["meaning"]}
+    out = []
+    for name in schemas.export_names():
+        spec, rows = schemas.export_spec(name), len(package[name])
+        out.append({**spec, "name": name, "rows": rows, "events": len(package["events"]), "rule": rules[name],
+                    "left_out_rows": len(package["events"]) - rows, "columns": schemas.columns(name)})
+    return out
 
 
 # ---------------------------------------------------------------- the datasheet

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from . import actors, schemas
+from . import actors, schemas, structure
 from .code import KEYS, SHEETS
 from .conventions import CONVENTIONS
 from .files import WORK, PipelineError, read_json, rel, write_json
@@ -213,28 +213,34 @@ def _link():
     corpus = Corpus(source_ids)
 
     # group rows by id across sheets
-    grouped, table_of, event_actors = {}, {}, set()
+    # conflicts have ids of their own (a war's conflict_id is the event_id of its armed_conflict row)
+    grouped, table_of, event_actors, named = {}, {}, set(), {}
     for sheet in coded:
         where = rel(SHEETS / f"{sheet['source_id']}.yaml")
         for table in KEYS:
             for row in sheet["records"][table]:
                 row = {**row, "source_id": sheet["source_id"], "sheet": where}
-                if table_of.setdefault(row["id"], table) != table:
-                    raise PipelineError(row["sheet"], row["line"], f"id {row['id']!r} is used for both {table_of[row['id']]} and {table}",
+                key = (table == "conflicts", row["id"])
+                if table_of.setdefault(key, table) != table:
+                    raise PipelineError(row["sheet"], row["line"], f"id {row['id']!r} is used for both {table_of[key]} and {table}",
                                         "give records of different tables different ids")
-                grouped.setdefault(row["id"], []).append(row)
+                grouped.setdefault(key, []).append(row)
         event_actors |= {(ea["event_id"], ea["actor_id"], ea["role"]) for ea in sheet["event_actors"]}
+        for ea in sheet["event_actors"]:  # the order the sheets name each role's actors in
+            names = named.setdefault((ea["event_id"], ea["role"]), [])
+            if ea["actor_id"] not in names:
+                names.append(ea["actor_id"])
 
     registry = actors.load()[0]
-    for record_id, rows in grouped.items():
-        if record_id in registry:
+    for (is_conflict, record_id), rows in grouped.items():
+        if record_id in registry and not is_conflict:
             raise PipelineError(rows[0]["sheet"], rows[0]["line"], f"id {record_id!r} is also an actor id",
                                 "give the record an id that names what happened, not who")
     tables = {t: [] for t in schemas.table_names()}
     keys = {t: schemas.table_schema(t)["primaryKey"] for t in tables}
     evidence, disagreements = [], []
-    for record_id, rows in grouped.items():
-        table = table_of[record_id]
+    for key, rows in grouped.items():
+        table, record_id = table_of[key], key[1]
         row, disagree = merge(rows, grade_rank)
         ev = [e for r in rows for e in r["evidence"]]
         independent = independent_count(ev, corpus)
@@ -254,7 +260,10 @@ def _link():
     _check_references(tables, event_actors)
     _add_places(tables)
     tables["event_actors"] = [dict(zip(("event_id", "actor_id", "role"), ea)) for ea in sorted(event_actors)]
-    _add_deaths(tables)
+    structure.check_conflicts(tables)
+    members = structure.add_dyads(tables, named, registry)
+    structure.check_casualties(tables, registry)
+    structure.add_deaths(tables, members, registry)
     tables["sources"] = [_source_row(e, corpus) for e in manifest]
     actor_rows, alias_rows, actor_evidence = _actors(corpus, source_ids, tables, evidence)
     tables["actors"], tables["actor_aliases"] = actor_rows, alias_rows
@@ -290,7 +299,9 @@ def _evidence_rows(table, record_id, ev):
     out, numbers = [], {}
     for e in sorted(ev, key=lambda e: (e["source_id"], e["char_start"])):
         n = numbers[e["source_id"]] = numbers.get(e["source_id"], 0) + 1
-        out.append({"evidence_id": f"{record_id}--{e['source_id']}-{n}", "record_table": table, "record_id": record_id, **e})
+        # a conflict shares its id with its armed_conflict event: its evidence ids say "conflict-"
+        prefix = "conflict-" if table == "conflicts" else ""
+        out.append({"evidence_id": f"{prefix}{record_id}--{e['source_id']}-{n}", "record_table": table, "record_id": record_id, **e})
     return out
 
 
@@ -330,17 +341,6 @@ def _add_places(tables):
         event.update({c: place[c] for c in PLACE_COLUMNS}, admin2=place["admin2_name"])
         event["country_iso3"] = place["country_iso3"] or event.get("country_iso3") or None
         event["admin1"] = place["admin1_name"] or event.get("admin1") or None
-
-
-def _add_deaths(tables):
-    killed_in = {}
-    for c in tables["casualties"]:
-        if c["category"] == "killed" and c["scope"] == "event":
-            killed_in.setdefault(c["event_id"], []).append(c)
-    for event in tables["events"]:
-        killed = killed_in.get(event["event_id"], [])
-        event["deaths_low"] = sum(c["count_low"] for c in killed) if killed else None
-        event["deaths_high"] = sum(c["count_high"] for c in killed) if killed and all(c["count_high"] is not None for c in killed) else None
 
 
 def _source_row(entry, corpus):
