@@ -28,7 +28,7 @@ CODED := $(SOURCES:%=$(W)/coded/%.json)
 LIST_FILES = mkdir -p $(@D); l="$$(cd $(1) && find . -mindepth 1 -maxdepth 1 ! -type d | LC_ALL=C sort)"; \
 	[ -f $@ ] && [ "$$(cat $@)" = "$$l" ] || printf '%s\n' "$$l" > $@
 
-.PHONY: all help venv test clean candidates release reproduce diff serve bench reliability FORCE
+.PHONY: all help venv test clean candidates places release reproduce diff serve bench reliability FORCE
 # one build at a time: a second `make` started meanwhile stops with a clear message
 all: ## set up .venv and build the validated package in build/
 	@mkdir -p $(W); rc=0; flock -n -E 75 $(LOCK) $(MAKE) --no-print-directory --jobs=$(call q,$(JOBS)) build/datapackage.json || rc=$$?; \
@@ -58,8 +58,12 @@ $(W)/ingest/%.json: $(W)/raw.list raw/sources.yaml annotations/boilerplate.yaml 
 $(W)/coded/%.json: annotations/sources/%.yaml annotations/actors.yaml $(W)/ingest/%.json schemas/fields.yaml schemas/tables.yaml $(CODE) | venv
 	$(RUN) code $(call q,$*)
 
+# the gazetteer: annotations/places.yaml resolved against the installed GeoNames packages
+$(W)/places.json: annotations/places.yaml schemas/fields.yaml schemas/tables.yaml $(CODE) | venv
+	$(RUN) places
+
 # link reads the sheets there are: deleting or renaming one rebuilds it through sheets.list
-$(W)/linked.json: $(W)/sheets.list $(CODED) $(INGESTED) annotations/actors.yaml raw/sources.yaml $(CODE)
+$(W)/linked.json: $(W)/sheets.list $(CODED) $(INGESTED) $(W)/places.json annotations/actors.yaml raw/sources.yaml $(CODE)
 	$(RUN) link
 
 # a required input that is missing stops the build with one message, like a clean build of it
@@ -104,6 +108,15 @@ candidates: ## print a draft coding sheet of uncovered flagged sentences: make c
 	@test -n $(call q,$(value SOURCE)) || { echo "usage: make candidates SOURCE=<source_id>" >&2; exit 2; }
 	@$(MAKE) --no-print-directory $(call q,$(W)/ingest/$(value SOURCE).json) $(if $(wildcard annotations/sources/$(value SOURCE).yaml),$(call q,$(W)/coded/$(value SOURCE).json)) >&2
 	@$(RUN) candidates $(call q,$(value SOURCE))
+
+places: venv ## propose gazetteer matches for a place name: make places NAME=Darzab COUNTRY=AFG [ADMIN1=AF-JOW] [NEAR=<place_id>]
+	@$(PY) -m pipeline.places
+
+# NAME, COUNTRY, ADMIN1 and NEAR reach the helper through the environment, never through a shell line
+places: export NAME := $(NAME)
+places: export COUNTRY := $(COUNTRY)
+places: export ADMIN1 := $(ADMIN1)
+places: export NEAR := $(NEAR)
 
 diff: all ## row and schema diff against FROM=<git ref or release zip>, as Markdown and .work/diff.json
 	@test -n $(call q,$(value FROM)) || { echo "usage: make diff FROM=<git ref or release zip>" >&2; exit 2; }

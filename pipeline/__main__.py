@@ -13,6 +13,7 @@ from .files import PipelineError, os_error
 STAGES = {
     "ingest": "check a raw file against the manifest and segment it (needs SOURCE)",
     "code": "read a coding sheet, locate quotes, normalize values (needs SOURCE)",
+    "places": "resolve annotations/places.yaml against the GeoNames packages (coordinates, codes, precision)",
     "link": "merge the coded sheets into tables",
     "reliability": "compare the blind sheets of the reliability study with the main ones; writes reliability.json",
     "package": "write every table as CSV and Parquet with datapackage.json, staged for validation",

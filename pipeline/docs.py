@@ -332,6 +332,8 @@ def datasheet_context(tables, package, quality, descriptor):
         "ongoing": sum(e["ongoing"] == "true" for e in events),
         "by_year": sorted(Counter(e["date_start"][:4] for e in dated).items()),
         "location_unknown": sum(e["location_precision"] == "unknown" for e in events),
+        "placed": sum(bool(e["place_id"]) for e in events), "located": sum(e["latitude"] not in (None, "") for e in events),
+        "where_prec": sorted(Counter(int(e["where_prec"]) for e in events if e["where_prec"] not in (None, "")).items()),
         "conflicts": sorted(Counter(e["conflict"] for e in events).items(), key=lambda kv: (-kv[1], kv[0])),
         "countries": sorted(Counter(e["country_iso3"] for e in events).items(), key=lambda kv: (-kv[1], kv[0])),
         "evidence_by_type": Counter(type_of[e["source_id"]] for e in evidence),

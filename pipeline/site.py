@@ -16,8 +16,10 @@ from itertools import accumulate
 from pathlib import Path
 
 import jinja2
+import shapely
 from markupsafe import Markup, escape
 
+from .places import OUTLINES_SOURCE, country_outlines as place_outlines
 from .conventions import CONVENTIONS
 from .files import WORK, Mapping, PipelineError, check_recorded, read_json, rel, write_folder
 from .ingest import read_raw
@@ -292,6 +294,67 @@ def timeline(resources, events, names):
             "names": names}
 
 
+# ---------------------------------------------------------------- map
+
+MAP_RADIUS = {1: 3.0, 2: 4.5, 3: 6.5, 4: 9.0}  # a coarser place draws a larger, fainter mark
+
+
+def event_map(tables):
+    """Located events (a point and where_prec 1-4) on an equirectangular map of their extent, one
+    circle per event sized by its precision, over Natural Earth's country outlines (clipped to the
+    extent and simplified to about a pixel), a 5-degree graticule and the places' names."""
+    located = sorted((e for e in tables["events"] if e["latitude"]), key=lambda e: (-int(e["where_prec"]), e["event_id"]))
+    if not located:
+        return {"chart": "", "located": 0, "places": 0, "outlines": OUTLINES_SOURCE, "legend": ""}
+    lats, lons = [float(e["latitude"]) for e in located], [float(e["longitude"]) for e in located]
+    south, north = math.floor(min(lats) / 5) * 5 - 5, math.ceil(max(lats) / 5) * 5 + 5
+    west, east = math.floor(min(lons) / 5) * 5 - 5, math.ceil(max(lons) / 5) * 5 + 5
+    scale = (WIDTH - 20) / (east - west)
+    x = lambda lon: 10 + (lon - west) * scale
+    y = lambda lat: 10 + (north - lat) * scale
+    height = y(south) + 10
+    grid = []
+    for lon in range(west, east + 1, 5):
+        grid.append(el("line", {"class": "grid", "x1": x(lon), "x2": x(lon), "y1": y(north), "y2": y(south)}))
+        grid.append(el("text", {"class": "tick", "x": x(lon) + 2, "y": y(south) - 3}, f"{abs(lon)}°{'E' if lon >= 0 else 'W'}"))
+    for lat in range(south, north + 1, 5):
+        grid.append(el("line", {"class": "grid", "x1": x(west), "x2": x(east), "y1": y(lat), "y2": y(lat)}))
+        grid.append(el("text", {"class": "tick", "x": x(west) + 2, "y": y(lat) - 2}, f"{abs(lat)}°{'N' if lat >= 0 else 'S'}"))
+    outlines, countries = [], set()
+    for iso, (name, shape) in sorted(place_outlines().items()):
+        clipped = shapely.clip_by_rect(shape, west, south, east, north).simplify(1 / scale, preserve_topology=True)
+        if clipped.is_empty:
+            continue
+        rings = [ring for poly in getattr(clipped, "geoms", [clipped]) if poly.geom_type == "Polygon"
+                 for ring in (poly.exterior, *poly.interiors)]
+        d = " ".join("M" + " L".join(f"{num(x(lon))},{num(y(lat))}" for lon, lat in ring.coords[:-1]) + "Z" for ring in rings)
+        if d:
+            outlines.append(el("path", {"class": "country", "d": d, "data-iso3": iso}, el("title", {}, name)))
+            countries.add(iso)
+    places = {p["place_id"]: p for p in tables["places"]}
+    marks, labelled = [], {}
+    for e in located:
+        p, prec = places[e["place_id"]], int(e["where_prec"])
+        # coarse places come first: a point is named after its most precise place
+        labelled[(e["latitude"], e["longitude"])] = (p["name"] if prec <= 2 else (p["admin2_name"] or p["admin1_name"] or p["name"]))
+        marks.append(el("circle", {**mark_attrs("events", e["event_id"], f"prec-{prec}"), "cx": x(float(e["longitude"])),
+                                   "cy": y(float(e["latitude"])), "r": MAP_RADIUS[prec], "data-place": e["place_id"]},
+                        el("title", {}, f"{e['title']}\n{p['name']} · where_prec {prec} · {p['coord_source']}")))
+    labels, taken = [], []
+    at = Counter((e["latitude"], e["longitude"]) for e in located)  # the busiest places are named first
+    for (lat, lon), name in sorted(labelled.items(), key=lambda kv: (-at[kv[0]], kv[1])):
+        box = (x(float(lon)) + 5, y(float(lat)) - 14, x(float(lon)) + 5 + 5.5 * len(name), y(float(lat)) - 3)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
+            continue  # a name that would overprint another is left to the mark's hover text
+        taken.append(box)
+        labels.append(el("text", {"class": "place-label", "x": box[0], "y": box[3] - 2}, name))
+    chart = svg("map", WIDTH, height, f"Map of {len(located)} located events", *outlines, *grid, *marks, *labels)
+    return {"chart": chart, "located": len(located), "places": len(labelled), "outlines": OUTLINES_SOURCE,
+            "legend": legend([(f"where_prec {k}", Markup(f'<svg class="swatch" viewBox="0 0 20 20" width="20" height="20">'
+                                                         f'<circle class="prec-{k}" cx="10" cy="10" r="{num(v)}"/></svg>'))
+                              for k, v in MAP_RADIUS.items()])}
+
+
 # ---------------------------------------------------------------- network
 
 def network(resources, tables):
@@ -519,7 +582,8 @@ def conflicts(tables):
 
 def evidence_links(resources):
     """How a row of each table finds its evidence: its own key (tables evidence points at), the
-    first foreign key into such a table, the row itself (evidence), or its document (sources)."""
+    first foreign key into such a table, the row itself (evidence), its document (sources), or
+    the evidence of the record rows that point at it (a place: the events there)."""
     record_tables = enum(resources, "evidence", "record_table")
     evidence_fks = resources["evidence"]["schema"].get("foreignKeys", [])
     links = {}
@@ -537,6 +601,15 @@ def evidence_links(resources):
                        and len(fk["fields"]) == 1), None)
             if fk:
                 links[name] = {"kind": "record", "target": fk["reference"]["resource"], "column": columns.index(fk["fields"][0])}
+                continue
+            # a table only record tables point at (places): the evidence of the rows that name it
+            for other in record_tables:
+                ref = next((fk for fk in resources[other]["schema"].get("foreignKeys", [])
+                            if fk["reference"]["resource"] == name and len(fk["fields"]) == 1), None)
+                if ref:
+                    links[name] = {"kind": "referrers", "table": other, "column": ref["fields"][0],
+                                   "key": columns.index(schema["primaryKey"][0])}
+                    break
     return links
 
 
@@ -588,7 +661,7 @@ def render():
     context = {
         "package": descriptor, "quality": quality, "tables": tables, "resources": resources,
         "overview": overview(resources, tables, quality), "timeline": timeline(resources, tables["events"], conflict_names(tables)),
-        "conflicts": conflicts(tables),
+        "conflicts": conflicts(tables), "map": event_map(tables),
         "network": network(resources, tables), "casualties": casualties(resources, tables),
         "network_relations": NETWORK_RELATIONS,
     }

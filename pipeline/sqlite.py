@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 PACKAGE = WORK / "package"
 DATABASE = WORK / "aq-is-conflict.sqlite"
 METADATA = WORK / "datasette-metadata.json"
-SQL_TYPES = {"integer": "INTEGER", "boolean": "INTEGER", "date": "TEXT", "string": "TEXT"}
+SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "TEXT", "string": "TEXT"}
 PAGE_SIZE = 4096
 
 

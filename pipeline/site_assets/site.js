@@ -226,6 +226,13 @@
         h("h3", {}, ["Quote for " + rt + " · " + rid]), evidenceCard(index)]);
     } else if (link.kind === "document") {
       showDocument(row[link.column]);
+    } else if (link.kind === "referrers") {
+      var key = row[link.key], t = AQ.tables[link.table], c = column(link.table, link.column);
+      var ids = t.rows.filter(function (r) { return r[c] === key; }).map(function (r) { return r[column(link.table, t.key[0])]; });
+      var children = [h("p", { "class": "small" }, [table + " · " + key + " · the evidence of the " + ids.length + " " + link.table +
+        " rows that name it"]), h("h3", { dir: "auto" }, [row[column(table, "name")] || key]), rowValues(table, row)];
+      ids.forEach(function (id) { ((AQ.records[link.table] || {})[id] || []).forEach(function (i) { children.push(evidenceCard(i)); }); });
+      openPanel(children);
     } else {
       showRecord(link.target, row[link.column],
         link.target === table ? "" : "evidence of the " + link.target + " row this " + table + " row names");

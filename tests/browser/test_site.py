@@ -251,6 +251,34 @@ def test_chart_marks_open_their_evidence_and_the_type_filter_dims_the_rest(page)
     assert page.locator("#chart-timeline .mark.dim").count() == sum(1 for e in dated if e["event_type"] != chosen)
 
 
+def test_the_map_draws_one_mark_per_located_event_sized_by_precision_and_clicks_open_evidence(page):
+    located = {e["event_id"]: e for e in rows("events") if e["latitude"]}
+    assert len(located) >= 70
+    marks = page.eval_on_selector_all("#chart-map .mark", "ms => ms.map(m => [m.dataset.id, m.getAttribute('r'), "
+                                                          "m.querySelector('title').textContent])")
+    assert sorted(m[0] for m in marks) == sorted(located)
+    radius = {}
+    for event_id, r, title in marks:
+        assert title.startswith(located[event_id]["title"] + "\n")
+        radius.setdefault(located[event_id]["where_prec"], set()).add(float(r))
+    assert all(len(rs) == 1 for rs in radius.values())  # one size per precision, growing with coarseness
+    sizes = [radius[p].pop() for p in sorted(radius, key=int)]
+    assert sizes == sorted(sizes) and len(set(sizes)) == len(sizes) >= 3
+    assert page.locator("#chart-map path.country").count() >= 20  # Natural Earth outlines, drawn at build time
+    event_id = next(iter(sorted(located)))
+    page.locator(f'#chart-map .mark[data-id="{event_id}"]').dispatch_event("click")
+    assert marks_in_panel(page) == quotes_of("events", event_id)
+
+
+def test_a_place_row_shows_the_quotes_of_the_events_there(page):
+    place = "baghdad"
+    events = [e["event_id"] for e in rows("events") if e["place_id"] == place]
+    index = column_values(page, "places", "place_id").index(place)
+    open_table(page, "places").nth(index).locator("td").first.click()
+    assert marks_in_panel(page) == [q for event_id in events for q in quotes_of("events", event_id)]
+    assert len(events) >= 2
+
+
 def test_conflicts_are_shown_by_name_never_by_slug(page):
     conflicts = rows("conflicts")
     names, slugs = {c["name"] for c in conflicts}, {c["conflict_id"] for c in conflicts} - {c["name"] for c in conflicts}

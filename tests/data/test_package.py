@@ -60,13 +60,16 @@ def test_parquet_types_follow_the_schema(table):
         if "enum" in f.get("constraints", {}) and f["type"] == "string":  # integer codes (type_of_violence) stay int64
             assert pa.types.is_dictionary(t), f["name"]
         else:
-            assert t == {"date": pa.date32(), "integer": pa.int64(), "boolean": pa.bool_(), "string": pa.string()}[f["type"]], f["name"]
+            assert t == {"date": pa.date32(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
+                         "string": pa.string()}[f["type"]], f["name"]
     polars_types = pl.read_parquet(BUILD / f"{table}.parquet").schema
     for f in schemas.fields(table):
         if f["type"] == "date":
             assert polars_types[f["name"]] == pl.Date
         if f["type"] == "integer":
             assert polars_types[f["name"]] == pl.Int64
+        if f["type"] == "number":
+            assert polars_types[f["name"]] == pl.Float64
 
 
 def test_every_evidence_span_hashes_to_its_sha256_and_a_published_quote_is_the_raw_text_at_its_offsets():

@@ -62,12 +62,14 @@ def test_dates_booleans_integers_and_nulls_keep_their_sqlite_types(db):
     for table in schemas.table_names():
         for f in schemas.fields(table):
             stored = {t for (t,) in db.execute(f'SELECT DISTINCT typeof("{f["name"]}") FROM "{table}"')}
-            allowed = {"integer": {"integer"}, "boolean": {"integer"}, "date": {"text"}, "string": {"text"}}[f["type"]]
+            allowed = {"integer": {"integer"}, "number": {"real"}, "boolean": {"integer"}, "date": {"text"},
+                       "string": {"text"}}[f["type"]]
             if not f.get("constraints", {}).get("required"):
                 allowed = allowed | {"null"}
             assert stored <= allowed, (table, f["name"], stored)
             seen |= {(f["type"], t) for t in stored}
-    assert {("date", "text"), ("date", "null"), ("boolean", "integer"), ("integer", "null"), ("string", "null")} <= seen
+    assert {("date", "text"), ("date", "null"), ("boolean", "integer"), ("integer", "null"), ("string", "null"),
+            ("number", "real"), ("number", "null")} <= seen
     assert db.execute("SELECT count(*) FROM events WHERE date_start LIKE '____-__-__' AND date(date_start) = date_start").fetchone()[0] > 0
     assert {v for (v,) in db.execute("SELECT DISTINCT disputed FROM events")} == {0, 1}
 

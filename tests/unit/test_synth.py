@@ -18,7 +18,7 @@ TABLES = ("events", "pledges", "casualties", "relations")
 def corpus(tmp_path_factory):
     root = synth.synth(2, tmp_path_factory.mktemp("synth") / "repo")
     sources = [e["source_id"] for e in read_yaml(root / "raw" / "sources.yaml")["sources"]]
-    for stage in (["ingest", *sources], ["code", *sources], ["link"]):
+    for stage in (["ingest", *sources], ["code", *sources], ["places"], ["link"]):
         out = run_stage(root, *stage)
         assert out.returncode == 0, out.stderr
     return root, json.loads((root / WORK.relative_to(ROOT) / "linked.json").read_text())
