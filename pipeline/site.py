@@ -664,6 +664,7 @@ def render():
         "conflicts": conflicts(tables), "map": event_map(tables),
         "network": network(resources, tables), "casualties": casualties(resources, tables),
         "network_relations": NETWORK_RELATIONS,
+        "json_ld": Markup(script_json(read_json(PACKAGE / "croissant.json"))),
     }
     files = {"index.html": env.get_template("index.html.j2").render(**context).encode("utf-8"),
              "data.js": page_data(descriptor, resources, tables, texts)}

@@ -5,6 +5,7 @@ computed here from the published CSV files, not read from the page.
 chromium is installed with apt-get when /usr/bin/chromium is missing; `playwright install` is
 never used (it downloads a browser from a CDN)."""
 import csv
+import json
 import os
 import re
 import subprocess
@@ -323,3 +324,21 @@ def test_a_chromium_that_cannot_be_installed_fails_with_the_fix(monkeypatch, tmp
     monkeypatch.setitem(globals(), "APT_INSTALL", [["false"]])
     with pytest.raises(pytest.fail.Exception, match="(?s)no-chromium is missing and `false` failed.*Fix: run `apt-get update"):
         ensure_chromium()
+
+
+def test_on_a_390_pixel_screen_chart_text_stays_readable(page):
+    """A phone: every chart's text is drawn at least 8 px tall (charts scroll sideways rather than shrink)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    heights = page.eval_on_selector_all(
+        "svg.chart", "svgs => svgs.filter(s => s.getBoundingClientRect().width > 0).map(s => { const t = s.querySelector('text');"
+        " return t ? t.getBoundingClientRect().height : 99; })")
+    assert heights and min(heights) >= 8, heights
+
+
+def test_the_front_page_links_the_codebook_and_datasheet_and_embeds_the_json_ld(page):
+    links = page.eval_on_selector_all("header nav a", "as => as.map(a => a.getAttribute('href'))")
+    assert {"../docs/codebook.html", "../docs/datasheet.html"} <= set(links)
+    for href in ("../docs/codebook.html", "../docs/datasheet.html"):
+        assert (SITE.parent / href).resolve().is_file()
+    data = json.loads(page.eval_on_selector('script[type="application/ld+json"]', "s => s.textContent"))
+    assert data["@type"] == "sc:Dataset" and data["conformsTo"] == "http://mlcommons.org/croissant/1.1"
