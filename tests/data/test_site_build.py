@@ -31,8 +31,10 @@ def test_the_site_is_byte_identical_between_builds_and_equals_build_site(files):
 
 def test_the_page_loads_nothing_from_outside_the_site_folder(files):
     html = files["index.html"].decode("utf-8")
-    referenced = re.findall(r'(?:src|href)="([^"#][^"]*)"', html)
-    assert sorted(set(referenced)) == sorted(n for n in files if n != "index.html")
+    loaded = re.findall(r'<(?:script|link|img)[^>]*(?:src|href)="([^"#][^"]*)"', html)
+    assert sorted(set(loaded)) == sorted(n for n in files if n != "index.html")
+    # links a reader follows: only the codebook and datasheet, beside the site in build/docs/
+    assert sorted(set(re.findall(r'<a [^>]*href="([^"#][^"]*)"', html))) == ["../docs/codebook.html", "../docs/datasheet.html"]
     for name, data in files.items():
         assert not re.search(rb"(src|href|url)\s*[=(]\s*[\"']?(https?:)?//", data), name
     assert b"fetch(" not in files["site.js"]
