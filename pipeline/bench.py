@@ -4,7 +4,7 @@ Every measurement runs several times and is reported as median and range, each s
 own process (as Make runs it), with its peak memory (the process's maximum resident set, from
 wait4). The floors are what the work cannot go below on this machine: starting Python and
 importing the libraries a stage needs, and `frictionless validate` on the same package. Results go
-to the terminal, to build/bench.json and to the "Performance" section of README.md."""
+to the terminal, to build/bench.json and to docs/PERFORMANCE.md (between its markers)."""
 import argparse
 import os
 import platform
@@ -38,7 +38,7 @@ NEEDS = {
     "promote": ["yaml"],
 }
 INPUTS = ("raw", "annotations", "schemas", "pyproject.toml")
-README = ROOT / "README.md"
+PERFORMANCE_PAGE = ROOT / "docs" / "PERFORMANCE.md"
 MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
 TARGETS = {"noop_make_s": 0.3, "one_sheet_extra_s": 3.0, "clean_build_floor_ratio": 1.5, "synthetic_s": 300,
            "synthetic_gb": 4.0, "validate_frictionless_ratio": 2.0, "linear_ratio": 1.25}
@@ -273,7 +273,7 @@ def targets(report):
 
 
 def markdown(report):
-    """The README's tables, from bench.json."""
+    """The performance tables, from bench.json."""
     sizes = " ".join(sorted(report.get("synthetic") or {}, key=int))
     command = f'make bench SIZES="{sizes}"' if sizes else "make bench"
     lines = [f"Measured by `{command}` in {report['duration_s'] / 60:.0f} min on "
@@ -330,13 +330,13 @@ def _cell(s):
 
 
 def update_readme(report):
-    text = README.read_text(encoding="utf-8")
+    text = PERFORMANCE_PAGE.read_text(encoding="utf-8")
     start, end = MARKERS
     if start not in text or end not in text:
-        print(f"bench: README.md has no {start} … {end} section; not updated", file=sys.stderr)
+        print(f"bench: docs/PERFORMANCE.md has no {start} … {end} section; not updated", file=sys.stderr)
         return
     head, rest = text.split(start, 1)
-    README.write_text(head + start + "\n" + markdown(report) + "\n" + end + rest.split(end, 1)[1], encoding="utf-8")
+    PERFORMANCE_PAGE.write_text(head + start + "\n" + markdown(report) + "\n" + end + rest.split(end, 1)[1], encoding="utf-8")
 
 
 def main(argv=None):
@@ -346,7 +346,7 @@ def main(argv=None):
     parser.add_argument("--synth-repeat", type=int, default=1, help="runs of each synthetic corpus (default 1)")
     parser.add_argument("--cap-gb", type=float, default=16, help="address-space cap of each synthetic-corpus stage (default 16)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["floor", "real", "make", "synthetic"], help="parts to leave out")
-    parser.add_argument("--no-readme", action="store_true", help="do not rewrite the Performance section of README.md")
+    parser.add_argument("--no-readme", action="store_true", help="do not rewrite the tables of docs/PERFORMANCE.md")
     args = parser.parse_args(argv)
     started, load = time.perf_counter(), os.getloadavg()
     report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load": f"{load[0]:.2f}"},
