@@ -12,8 +12,13 @@ W := .work
 # independent stages (sources, then sqlite, site and docs) run side by side
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 
+# The inputs every per-source job reads are checked once, before the jobs run side by side (one
+# message, not one per job); the check writes ALL_SOURCES, the manifest's source_ids, read by
+# the pipeline's own loader. Only the make that builds (inside the lock) reads it.
+ifneq ($(filter build/% $(W)/%,$(MAKECMDGOALS)),)
+include $(W)/sources.mk
+endif
 SOURCES := $(basename $(notdir $(wildcard annotations/sources/*.yaml)))
-ALL_SOURCES := $(shell sed -n 's/^  - source_id: *//p' raw/sources.yaml)
 CODE := $(wildcard pipeline/*.py) pipeline/conventions.yaml
 INGESTED := $(ALL_SOURCES:%=$(W)/ingest/%.json)
 CODED := $(SOURCES:%=$(W)/coded/%.json)
@@ -32,6 +37,9 @@ $(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	touch $@
+
+$(W)/sources.mk: raw raw/sources.yaml annotations/actors.yaml annotations/boilerplate.yaml annotations/sources pyproject.toml $(CODE) | venv
+	$(RUN) check
 
 # raw/ itself too: deleting a raw file changes only the folder
 $(W)/ingest/%.json: raw raw/sources.yaml annotations/boilerplate.yaml $(wildcard raw/*.txt) $(CODE) | venv

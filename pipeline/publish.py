@@ -12,14 +12,13 @@ import logging
 import os
 import shutil
 import subprocess
-import tomllib
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import schemas
-from .files import ROOT, WORK, read_json, rel, write_bytes_atomic
+from .files import ROOT, WORK, read_json, rel, version, write_bytes_atomic
 from .ingest import load_manifest
 
 log = logging.getLogger(__name__)
@@ -28,11 +27,6 @@ PACKAGE = WORK / "package"
 PARQUET_SETTINGS = dict(compression="zstd", compression_level=9, use_dictionary=True, version="2.6",
                         data_page_version="1.0", write_statistics=True)
 PANDAS_DTYPES = {"integer": "Int64", "boolean": "boolean", "string": "object", "date": "object"}
-
-
-def version():
-    """The dataset's version: the one place is pyproject.toml."""
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 
 
 def last_commit_date():

@@ -3,7 +3,7 @@ Arrow schemas, so no other module restates a column."""
 import copy
 from functools import lru_cache
 
-from .files import ROOT, read_yaml
+from .files import ROOT, read_config
 
 # Table Schema type -> the pyarrow type (by name: pyarrow is imported only where Parquet is written)
 ARROW_TYPES = {"string": "string", "integer": "int64", "boolean": "bool_", "date": "date32"}
@@ -11,7 +11,7 @@ ARROW_TYPES = {"string": "string", "integer": "int64", "boolean": "bool_", "date
 
 @lru_cache(maxsize=None)
 def _spec():
-    return read_yaml(ROOT / "schemas" / "fields.yaml"), read_yaml(ROOT / "schemas" / "tables.yaml")["tables"]
+    return read_config(ROOT / "schemas" / "fields.yaml"), read_config(ROOT / "schemas" / "tables.yaml")["tables"]
 
 
 def _field(name, spec, patterns):
