@@ -35,10 +35,7 @@ def load():
     actors, index, aliases = {}, {}, []
     alias_fields = {"alias": ("words", True), "type": (tuple(schemas.enum_values("actor_aliases", "alias_type")), True)}
     fields, file = _fields(), rel(REGISTRY)
-    data = read_yaml(REGISTRY)
-    if not isinstance(data, dict) or not isinstance(data.get("actors"), list):
-        _fail(line_of(data, "actors", 1), "no `actors:` list", "start the file with `actors:` and one entry per actor")
-    for entry in data["actors"]:
+    for entry in check(read_yaml(REGISTRY) or {}, {"actors": ("list", True)}, file, "registry")["actors"]:
         entry = check(entry, fields, file, "actor entry", "id")
         actor_id = entry["id"]
         if actor_id in actors:
@@ -49,7 +46,7 @@ def load():
         names = [(entry.line_of("name"), {"alias": entry["name"], "type": "canonical"})]
         names += [(line_of(listed, i), {"alias": item, "type": "other"} if isinstance(item, str) else item) for i, item in enumerate(listed)]
         for line, item in names:
-            item = check(item, alias_fields, file, "alias")
+            item = check(item, alias_fields, file, "alias", line=line)
             name, k = item["alias"], key(item["alias"])
             if k in index and index[k] != actor_id:
                 _fail(line, f"alias {show(name, 100)} names both {index[k]!r} and {actor_id!r} (compared after Unicode "

@@ -78,9 +78,8 @@ except ImportError:  # PyYAML without libyaml: the same events, three times slow
     from yaml.loader import Loader as _Parser
 
 
-def _yaml_error(file, mark, problem):
-    return PipelineError(file, mark.line + 1 if mark else 0, f"invalid YAML: {problem}",
-                         "correct the YAML at that line (plain YAML only, no tags)")
+def _yaml_error(file, mark, problem, fix="correct the YAML at that line (plain YAML only, no tags)"):
+    return PipelineError(file, mark.line + 1 if mark else 0, f"invalid YAML: {problem}", fix)
 
 
 def _parse(text, file):
@@ -107,10 +106,11 @@ def _parse(text, file):
                     stack[-1][4] += size + 1
                 continue
             if getattr(event, "tag", None) not in (None, "!"):
-                raise _yaml_error(file, mark, f"tag {show(event.tag, 60)} is not allowed")
+                raise _yaml_error(file, mark, f"tag {show(event.tag, 60)} is not allowed", "remove the tag: plain YAML only")
             if isinstance(event, ev.AliasEvent):
                 if event.anchor not in anchors:
-                    raise _yaml_error(file, mark, f"alias *{_cut(event.anchor, 60)} names no anchor before it")
+                    raise _yaml_error(file, mark, f"alias *{_cut(event.anchor, 60)} names no anchor before it",
+                                      "define the anchor (&name value) before its first alias (*name), or write the value out")
                 value, size = anchors[event.anchor]
             elif isinstance(event, ev.ScalarEvent):
                 value, size = event.value, 1
@@ -118,7 +118,8 @@ def _parse(text, file):
                     anchors[event.anchor] = (value, 1)
             else:
                 if len(stack) >= MAX_DEPTH:
-                    raise _yaml_error(file, mark, f"nested more than {MAX_DEPTH} levels deep")
+                    raise _yaml_error(file, mark, f"nested more than {MAX_DEPTH} levels deep",
+                                      "flatten the structure: records are a few levels deep")
                 value = Mapping() if isinstance(event, ev.MappingStartEvent) else Sequence()
                 value.line, value.lines = mark.line + 1, ({} if isinstance(value, Mapping) else [])
                 root = _attach(stack, value, mark, file, root)
@@ -127,7 +128,8 @@ def _parse(text, file):
             # an alias costs what it repeats: a few lines of aliases cannot stand for billions of values
             total += size
             if total > MAX_VALUES:
-                raise _yaml_error(file, mark, f"aliases expand the file to more than {MAX_VALUES} values")
+                raise _yaml_error(file, mark, f"aliases expand the file to more than {MAX_VALUES} values",
+                                  "write the values out, or repeat them through fewer aliases")
             if stack:
                 stack[-1][4] += size
             root = _attach(stack, value, mark, file, root)
@@ -285,11 +287,11 @@ KINDS = {  # kind -> (what it is, test of the loaded value, what to write instea
 }
 
 
-def check(record, spec, file, what, name_key=None):
+def check(record, spec, file, what, name_key=None, line=0):
     """A loaded mapping checked against its declaration {key: (kind or tuple of allowed values,
     required)}: unknown, missing or ill-typed keys are refused at their own line; booleans come
     back as bool, everything else as the text the coder wrote."""
-    line = getattr(record, "line", 0)
+    line = getattr(record, "line", 0) or line
     if not isinstance(record, dict):
         raise PipelineError(file, line, f"a {what} is not a mapping", f"write it as `key: value` lines with the keys {sorted(spec)}")
     unknown = [k for k in record if k not in spec]

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import re2
 
-from .files import ROOT, WORK, PipelineError, check, line_of, read_yaml, rel, sha256_file, show, write_json
+from .files import ROOT, WORK, PipelineError, check, read_yaml, rel, sha256_file, show, write_json
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +39,7 @@ def load_manifest():
 @lru_cache(maxsize=None)
 def _manifest():
     file = rel(MANIFEST)
-    data = read_yaml(MANIFEST)
-    entries = data.get("sources") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        raise PipelineError(file, line_of(data, "sources", 1), "no `sources:` list", "start the file with `sources:` and one entry per document")
+    entries = check(read_yaml(MANIFEST) or {}, {"sources": ("list", True)}, file, "manifest")["sources"]
     checked, ids, files = [], {}, {}
     for entry in entries:
         entry = check(entry, MANIFEST_FIELDS, file, "manifest entry", "source_id")
@@ -118,10 +115,7 @@ def boilerplate_rules():
     """(pattern, reason) of each rule. Patterns come from data, so they run on RE2, whose time is
     linear in the line: no pattern can hang ingest by backtracking."""
     file = rel(BOILERPLATE)
-    data = read_yaml(BOILERPLATE)
-    rules = data.get("rules") if isinstance(data, dict) else None
-    if not isinstance(rules, list):
-        raise PipelineError(file, line_of(data, "rules", 1), "no `rules:` list", "start the file with `rules:` and one {pattern, reason} per line")
+    rules = check(read_yaml(BOILERPLATE) or {}, {"rules": ("list", True)}, file, "rules file")["rules"]
     options = re2.Options()
     options.log_errors = False
     out = []
