@@ -194,7 +194,7 @@ def tree_hash(folder):
     return hashlib.sha256(repr(published(folder)).encode()).hexdigest()
 
 
-@settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(deadline=None, max_examples=120, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(path=st.sampled_from(sorted(STAGE)), kind=st.sampled_from(["unknown key", "repeated key", "no such value", "nested deep", "poison"]),
        at=st.integers(0, 10**6), poison=st.sampled_from(POISON))
 def test_any_mutation_of_a_yaml_input_is_refused_with_one_message(stage_root, path, kind, at, poison):
