@@ -33,9 +33,13 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
 venv: $(VENV)/.installed ## create .venv with the exact versions of requirements.lock
-$(VENV)/.installed: requirements.lock
+# uv (pinned by hash in requirements-uv.lock) installs the lock file's exact versions and hashes
+# about three times faster than pip; the lock names several indexes, hence the index strategy
+$(VENV)/.installed: requirements.lock requirements-uv.lock
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-uv.lock
+	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python --require-hashes --no-deps \
+		--index-strategy unsafe-best-match -r requirements.lock
 	touch $@
 
 $(W)/sources.mk: raw raw/sources.yaml annotations/actors.yaml annotations/boilerplate.yaml annotations/sources pyproject.toml $(CODE) | venv

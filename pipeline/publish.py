@@ -18,6 +18,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import schemas
+from .card import card
+from .croissant import croissant
 from .files import ROOT, WORK, read_json, rel, version, write_bytes_atomic
 from .ingest import load_manifest
 
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 PACKAGE = WORK / "package"
 PARQUET_SETTINGS = dict(compression="zstd", compression_level=9, use_dictionary=True, version="2.6",
                         data_page_version="1.0", write_statistics=True)
+# What csv_bytes writes, stated in the descriptor for readers that do not guess (RFC 4180, `\n` line ends)
+CSV_DIALECT = {"header": True, "delimiter": ",", "lineTerminator": "\n", "quoteChar": "\"", "doubleQuote": True}
 PANDAS_DTYPES = {"integer": "Int64", "boolean": "boolean", "string": "object", "date": "object"}
 
 
@@ -102,6 +106,12 @@ def descriptor(resources):
     }
 
 
+def citation(package_descriptor):
+    """How to cite this version, in one line (CITATION.cff says the same for GitHub and Zenodo)."""
+    d = package_descriptor
+    return f"{d['contributors'][0]['title']} ({d['created'][:4]}). {d['title']} ({d['name']}), version {d['version']}. Data package."
+
+
 def _version_of(name):
     from importlib.metadata import version as v
     return v(name)
@@ -118,19 +128,35 @@ def package():
         csv_data, parquet_data = csv_bytes(table, rows), parquet_bytes(table, rows)
         write_bytes_atomic(PACKAGE / f"{table}.csv", csv_data)
         write_bytes_atomic(PACKAGE / f"{table}.parquet", parquet_data)
-        write_bytes_atomic(PACKAGE / "schemas" / f"{table}.json", _json_bytes(schemas.table_schema(table)))
+        write_bytes_atomic(PACKAGE / "schemas" / f"{table}.json", _json_bytes(standalone_schema(table)))
         common = {"type": "table", "description": schemas.table_description(table)}
         resources.append({"name": table, "path": f"{table}.csv", "format": "csv", "mediatype": "text/csv",
-                          "encoding": "utf-8", "bytes": len(csv_data), "hash": _digest(csv_data), **common,
+                          "encoding": "utf-8", "dialect": CSV_DIALECT, "bytes": len(csv_data), "hash": _digest(csv_data), **common,
                           "schema": schemas.table_schema(table)})
         # no `bytes` on Parquet: frictionless 5.21 fails it wrongly; validate checks size and hash itself
         resources.append({"name": f"{table}-parquet", "path": f"{table}.parquet", "format": "parquet",
                           "mediatype": "application/vnd.apache.parquet", "hash": _digest(parquet_data), **common,
                           "schema": schemas.table_schema(table, "-parquet")})
         log.debug("%s: %d rows, %d bytes CSV, %d bytes Parquet", table, len(rows), len(csv_data), len(parquet_data))
-    write_bytes_atomic(PACKAGE / "datapackage.json", _json_bytes(descriptor(resources)))
+    package_descriptor = descriptor(resources)
+    write_bytes_atomic(PACKAGE / "datapackage.json", _json_bytes(package_descriptor))
+    how_to_cite = citation(package_descriptor)
+    write_bytes_atomic(PACKAGE / "croissant.json", _json_bytes(croissant(package_descriptor, how_to_cite)))
+    write_bytes_atomic(PACKAGE / "README.md", card(package_descriptor, how_to_cite,
+                                                   {t: len(tables[t]) for t in schemas.table_names()}).encode("utf-8"))
+    # the package's own checker, for users' CI: standard library and pyarrow only
+    write_bytes_atomic(PACKAGE / "verify.py", (ROOT / "pipeline" / "verify.py").read_bytes())
     log.info("%d tables, %d rows, as CSV and Parquet -> %s", len(resources) // 2, sum(len(tables[t]) for t in schemas.table_names()),
              rel(PACKAGE))
+
+
+def standalone_schema(table):
+    """The published schemas/<table>.json validates its table alone (`frictionless validate
+    events.csv --schema schemas/events.json`): foreign keys need the other tables, so they stay
+    in datapackage.json, where the whole package is validated."""
+    schema = schemas.table_schema(table)
+    schema.pop("foreignKeys", None)
+    return schema
 
 
 def _json_bytes(obj):

@@ -26,7 +26,7 @@ def make_project(inputs, root):
     for src in inputs:
         (shutil.copytree if src.is_dir() else shutil.copy)(src, root / src.name)
     shutil.copytree(REPO / "pipeline", root / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("Makefile", "requirements.lock"):
+    for name in ("Makefile", "requirements.lock", "requirements-uv.lock"):
         shutil.copy2(REPO / name, root / name)
     (root / ".venv").symlink_to(REPO / ".venv")
 
