@@ -201,6 +201,8 @@ def _quotes(sheet, record):
     """Evidence of each quote: a text, a {text, context} mapping, or a list of them (each at its own line)."""
     quotes = record["quote"]
     items = [(line_of(quotes, i), q) for i, q in enumerate(quotes)] if isinstance(quotes, list) else [(record.line_of("quote"), quotes)]
+    if not items:
+        sheet.fail(record.line_of("quote"), "the record has no quote", "copy the supporting words from the source")
     evidence = []
     for line, item in items:
         if isinstance(item, dict):

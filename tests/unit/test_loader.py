@@ -101,3 +101,11 @@ def test_lineage_relations_may_not_come_back_to_where_they_started():
         _check_lineage(chain + [relation("c", "renamed_to", "a", 6)])
     with pytest.raises(PipelineError, match="s.yaml:3: the split_from relations form a cycle: a split_from y, y split_from x, x split_from a"):
         _check_lineage(chain + [relation("a", "split_from", "y", 7), relation("y", "split_from", "x", 8)])
+
+
+def test_a_record_with_an_empty_list_of_quotes_has_no_evidence_and_is_refused():
+    from test_sheet_fuzz import sheet
+    from pipeline import code
+    record = _parse("id: x\nrelation: rival_of\nsubject: ISIL\nobject: Taliban\nquote: []\n", "fuzz.yaml")
+    with pytest.raises(PipelineError, match="fuzz.yaml:5: the record has no quote"):
+        code.code_record(sheet(), "relations", record)
