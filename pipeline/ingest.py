@@ -11,19 +11,27 @@ from functools import lru_cache
 
 import re2
 
+from . import schemas
 from .files import ROOT, WORK, PipelineError, check, read_yaml, rel, sha256_file, show, write_json
 
 log = logging.getLogger(__name__)
 
 MANIFEST = ROOT / "raw" / "sources.yaml"
 BOILERPLATE = ROOT / "annotations" / "boilerplate.yaml"
-# the manifest's declaration: key -> (kind, required); see files.check
-MANIFEST_FIELDS = {
-    "source_id": ("slug", True), "file": ("file", True), "sha256": ("sha256", True), "title": ("words", True),
-    "author": ("words", True), "publisher": ("words", True), "source_type": ("words", True), "published": ("text", True),
-    "published_note": ("text", False), "url": ("text", False), "license": ("words", True),
-    "reliability": (tuple("ABCDEF"), True), "reliability_reason": ("words", True),
-    "heading_style": (("wiki",), False), "headings": ("texts", False)}
+
+
+def manifest_fields():
+    """The manifest's declaration: key -> (kind or allowed values, required); see files.check.
+    Enumerations come from schemas/, the one declaration of every column."""
+    enum = lambda column: (tuple(schemas.enum_values("sources", column)), True)
+    return {
+        "source_id": ("slug", True), "file": ("file", True), "sha256": ("sha256", True), "title": ("words", True),
+        "author": ("words", True), "publisher": ("words", True), "source_type": enum("source_type"), "published": ("text", True),
+        "published_note": ("text", False), "url": ("text", False), "license": ("words", True),
+        "reliability": enum("reliability"), "reliability_reason": ("words", True),
+        "heading_style": (("wiki",), False), "headings": ("texts", False)}
+
+
 RULE_FIELDS = {"pattern": ("words", True), "reason": ("words", True)}
 WIKI_HEADING = re.compile(r"^(=+)\s*(.*?)\s*\1\s*$")
 ABBREVIATIONS = {"U.S", "U.K", "U.N", "p", "pp", "Mr", "Mrs", "Dr", "St", "Gen", "Jr", "vs", "e.g", "i.e", "No"}
@@ -40,9 +48,9 @@ def load_manifest():
 def _manifest():
     file = rel(MANIFEST)
     entries = check(read_yaml(MANIFEST) or {}, {"sources": ("list", True)}, file, "manifest")["sources"]
-    checked, ids, files = [], {}, {}
+    checked, ids, files, fields = [], {}, {}, manifest_fields()
     for entry in entries:
-        entry = check(entry, MANIFEST_FIELDS, file, "manifest entry", "source_id")
+        entry = check(entry, fields, file, "manifest entry", "source_id")
         for key, seen, what in (("source_id", ids, "source_id"), ("file", files, "file")):
             if entry[key] in seen:
                 raise PipelineError(file, entry.line_of(key), f"{what} {entry[key]!r} is listed twice (first at line {seen[entry[key]]})",
