@@ -18,8 +18,9 @@ def test_a_clean_rebuild_is_byte_identical(two_builds):
     a, b = two_builds
     assert published(a) == published(b)
     # descriptor, quality report (JSON, Markdown), CSV + Parquet + schema per table, SQLite + datasette metadata,
-    # site/ (index.html, data.js, css, js), docs/ (codebook, datasheet: Markdown and HTML)
-    assert len(published(a)) == 1 + 2 + 9 * 3 + 2 + 4 + 4
+    # site/ (index.html, data.js, css, js), docs/ (codebook, datasheet: Markdown and HTML),
+    # verify.py, croissant.json, README.md (the dataset card)
+    assert len(published(a)) == 1 + 2 + 9 * 3 + 2 + 4 + 4 + 3
 
 
 def test_the_fixture_values_are_normalized_from_the_words(two_builds):
