@@ -109,3 +109,18 @@ def test_a_record_with_an_empty_list_of_quotes_has_no_evidence_and_is_refused():
     record = _parse("id: x\nrelation: rival_of\nsubject: ISIL\nobject: Taliban\nquote: []\n", "fuzz.yaml")
     with pytest.raises(PipelineError, match="fuzz.yaml:5: the record has no quote"):
         code.code_record(sheet(), "relations", record)
+
+
+def test_registry_aliases_are_the_text_written(tmp_path, monkeypatch):
+    """`No` and `1920` unquoted are the aliases "No" and "1920", not false and a number."""
+    registry = tmp_path / "actors.yaml"
+    registry.write_text("actors:\n  - {id: no-group, name: No, type: armed_group, alignment: other, status: active,\n"
+                        "     description: A group named No., aliases: [1920, {alias: 2016-08-30, type: other}]}\n")
+    monkeypatch.setattr(actors, "REGISTRY", registry)
+    actors.load.cache_clear()
+    try:
+        _, index, aliases = actors.load()
+        assert [a["alias"] for a in aliases] == ["No", "1920", "2016-08-30"]
+        assert actors.resolve("no", "s.yaml", 1) == actors.resolve("1920", "s.yaml", 1) == "no-group"
+    finally:
+        actors.load.cache_clear()
