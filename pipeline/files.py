@@ -5,6 +5,7 @@ import json
 import os
 import re
 import signal
+import stat
 import tempfile
 from pathlib import Path
 
@@ -162,15 +163,22 @@ def _attach(stack, value, mark, file, root):
 
 def read_yaml(path):
     """Parse an input file strictly: every scalar is text; a fault is a PipelineError naming its line."""
-    path = Path(path)
-    file = rel(path)
+    return _parse(read_input(path), rel(path))
+
+
+def read_input(path):
+    """The text of an input file: a regular file (not a device or a pipe that never ends) of at
+    most 64 MB, in UTF-8."""
+    path, fix = Path(path), "make it a readable UTF-8 file"
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise PipelineError(file, 0, f"the file is larger than {MAX_BYTES >> 20} MB", "split it or shorten it")
-        text = path.read_text(encoding="utf-8")
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise PipelineError(rel(path), 0, "not a regular file", "make it a plain file")
+        if st.st_size > MAX_BYTES:
+            raise PipelineError(rel(path), 0, f"the file is larger than {MAX_BYTES >> 20} MB", "split it or shorten it")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise PipelineError(file, 0, f"cannot read the file ({e})", "make it a readable UTF-8 file")
-    return _parse(text, file)
+        raise PipelineError(rel(path), 0, f"cannot read the file ({_cut(str(e), 200)})", fix) from None
 
 
 def read_config(path):
@@ -216,9 +224,7 @@ def read_toml(path):
     """pyproject.toml, or one message naming its line."""
     import tomllib
     try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise PipelineError(rel(path), 0, f"cannot read the file ({e})", "make it a readable UTF-8 file")
+        return tomllib.loads(read_input(path))
     except tomllib.TOMLDecodeError as e:
         line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(e))) else 0
         raise PipelineError(rel(path), line, f"invalid TOML: {e}", "correct the TOML syntax at that line")

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from pipeline import actors, ingest
-from pipeline.files import PipelineError, _parse, check
+from pipeline.files import PipelineError, _parse, check, read_yaml
 from pipeline.link import _check_lineage
 
 
@@ -124,3 +124,11 @@ def test_registry_aliases_are_the_text_written(tmp_path, monkeypatch):
         assert actors.resolve("no", "s.yaml", 1) == actors.resolve("1920", "s.yaml", 1) == "no-group"
     finally:
         actors.load.cache_clear()
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "/dev/null"])
+def test_an_input_that_is_a_device_is_refused_not_read_forever(tmp_path, target):
+    sheet = tmp_path / "sheet.yaml"
+    sheet.symlink_to(target)
+    with pytest.raises(PipelineError, match="not a regular file"):
+        read_yaml(sheet)
