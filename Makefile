@@ -73,8 +73,9 @@ $(W)/aq-is-conflict.sqlite: $(W)/quality.json schemas/fields.yaml schemas/tables
 $(W)/site/index.html: $(W)/quality.json $(wildcard pipeline/site_assets/*) $(wildcard raw/*.txt) $(CODE)
 	$(RUN) site
 
-# the codebook and datasheet show only validated data
-$(W)/docs/codebook.md: $(W)/quality.json schemas/fields.yaml schemas/tables.yaml pyproject.toml $(wildcard pipeline/templates/*) $(CODE)
+# the codebook and datasheet show only validated data; the datasheet measures how much of each
+# source the other published files hold, so it comes after sqlite and site
+$(W)/docs/codebook.md: $(W)/quality.json $(W)/aq-is-conflict.sqlite $(W)/site/index.html schemas/fields.yaml schemas/tables.yaml pyproject.toml $(wildcard pipeline/templates/*) $(CODE)
 	$(RUN) docs
 
 # the package reaches build/ only after validation passed, in one atomic swap

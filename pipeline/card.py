@@ -32,5 +32,6 @@ def card(descriptor, citation, row_counts):
              "schema, the Parquet files against their CSV and the foreign keys; `sha256sum -c SHA256SUMS` checks the bytes.", "",
              "## Licence", ""]
     body += [f"- {lic.get('title') or lic['name']}" + (f" ({lic['path']})" if lic.get("path") else "") for lic in descriptor["licenses"]]
+    body += ["", descriptor["x-redistribution"]] if descriptor.get("x-redistribution") else []
     body += ["", "## Cite", "", citation, ""]
     return "\n".join(header + body)

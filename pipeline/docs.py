@@ -235,6 +235,19 @@ def codebook_context(tables, package):
 
 # ---------------------------------------------------------------- the datasheet
 
+def measured_exposure(sources):
+    """How much of each source the other published files hold (policy.measure over everything
+    promote publishes but these documents, whose own words the test suite measures). A source
+    above its policy's caps is logged and marked in the datasheet; the test suite fails on it."""
+    from . import policy
+    from .promote import PUBLISHED
+    texts = {s["source_id"]: read_json(WORK / "ingest" / f"{s['source_id']}.json")["text"] for s in sources}
+    measured = policy.measure(texts, policy.tree_texts(*(WORK / src for src, dst in PUBLISHED if dst != "docs")))
+    for problem in policy.over_caps({s["source_id"]: measured[s["source_id"]] for s in sources if s["redistribution"] != "full"}):
+        print(f"docs: warning: {problem}", file=sys.stderr)
+    return measured
+
+
 def datasheet_context(tables, package, quality, descriptor):
     """Every number the datasheet prints, computed from the package and quality.json."""
     sources = package["sources"]
@@ -259,6 +272,7 @@ def datasheet_context(tables, package, quality, descriptor):
             tally[sid].update({"records": 1, "only": alone, "events": k[0] == "events", "events_only": alone and k[0] == "events"})
     per_source = [{**s, **{n: tally[s["source_id"]][n] for n in ("evidence", "records", "only", "events", "events_only")}}
                   for s in sources]
+    exposure = measured_exposure(sources)
     events = package["events"]
     dated = [e for e in events if e["date_start"]]
     disputed = {t: sum(r.get("disputed") == "true" for r in package[t]) for t in package if "disputed" in schemas.columns(t)}
@@ -270,6 +284,11 @@ def datasheet_context(tables, package, quality, descriptor):
     rows_by_key = {(t, r[schemas.table_schema(t)["primaryKey"][0]]): r for t in RECORD_TABLES for r in package[t]}
     low_only_rated = [rows_by_key[k] for k in low_only if "confidence" in rows_by_key[k]]
     coverage = quality["candidate_coverage"]
+    status = {s["source_id"]: Counter() for s in sources}
+    for e in evidence:
+        status[e["source_id"]][e["quote_status"]] += 1
+    for s in per_source:
+        s.update(status=status[s["source_id"]], **exposure[s["source_id"]])
     return {
         "version": version(), "sources": sources, "per_source": per_source, "n_sources": len(sources),
         "licenses": descriptor["licenses"], "contributors": descriptor["contributors"],
@@ -317,6 +336,7 @@ def datasheet_context(tables, package, quality, descriptor):
         "actor_types": Counter(a["actor_type"] for a in package["actors"]),
         "n_actors": len(package["actors"]), "n_aliases": len(package["actor_aliases"]),
         "chars": sum(int(s["chars"]) for s in sources),
+        "rules": CONVENTIONS["redistribution"], "redistribution_statement": descriptor["x-redistribution"], "quote_statuses": schemas.enum_values("evidence", "quote_status"),
     }
 
 

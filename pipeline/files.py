@@ -295,7 +295,7 @@ KINDS = {  # kind -> (what it is, test of the loaded value, what to write instea
 
 def check(record, spec, file, what, name_key=None, line=0):
     """A loaded mapping checked against its declaration {key: (kind or tuple of allowed values,
-    required)}: unknown, missing or ill-typed keys are refused at their own line; booleans come
+    required[, fix])}: unknown, missing or ill-typed keys are refused at their own line; booleans come
     back as bool, everything else as the text the coder wrote."""
     line = getattr(record, "line", 0) or line
     if not isinstance(record, dict):
@@ -306,18 +306,19 @@ def check(record, spec, file, what, name_key=None, line=0):
         close = {k: difflib.get_close_matches(k, spec, n=1) for k in unknown}
         hint = "; ".join(f"{show(k, 60)} (did you mean {v[0]!r}?)" if v else show(k, 60) for k, v in close.items())
         raise PipelineError(file, line_of(record, unknown[0], line), f"unknown key(s) in a {what}: {hint}", f"use only {sorted(spec)}")
-    missing = [k for k, (_, required) in spec.items() if required and k not in record]
+    missing = [k for k, (_, required, *_) in spec.items() if required and k not in record]
     if missing:
         name = f" {show(record[name_key], 80)}" if name_key in record else ""
         raise PipelineError(file, line, f"{what}{name} lacks {missing}", "add the missing keys")
     out = Mapping()
     out.line, out.lines = line, getattr(record, "lines", {})
     for key, value in record.items():
-        kind = spec[key][0]
+        kind, fix = spec[key][0], spec[key][2:]  # an optional third item is the fix to print
         if isinstance(kind, tuple):
             if value not in kind:
-                raise PipelineError(file, out.line_of(key), f"{key} {show(value)} is not one of {list(kind)}", "use one of the listed values")
+                raise PipelineError(file, out.line_of(key), f"{key} {show(value)} is not one of {list(kind)}",
+                                    (fix or ("use one of the listed values",))[0])
         elif not KINDS[kind][1](value):
-            raise PipelineError(file, out.line_of(key), f"{key} {show(value)} is not {KINDS[kind][0]}", KINDS[kind][2])
+            raise PipelineError(file, out.line_of(key), f"{key} {show(value)} is not {KINDS[kind][0]}", (fix or (KINDS[kind][2],))[0])
         out[key] = value == "true" if kind == "bool" else value
     return out

@@ -29,7 +29,10 @@ def manifest_fields():
         "author": ("words", True), "publisher": ("words", True), "source_type": enum("source_type"), "published": ("text", True),
         "published_note": ("text", False), "url": ("text", False), "license": ("words", True),
         "reliability": enum("reliability"), "reliability_reason": ("words", True),
-        "heading_style": (("wiki",), False), "headings": ("texts", False)}
+        "heading_style": (("wiki",), False), "headings": ("texts", False),
+        "redistribution": enum("redistribution") + ("write full (openly licensed), excerpts (quotation for research) or none (no "
+                                                    "words), as the document's licence allows, and say why in redistribution_reason",),
+        "redistribution_reason": ("words", True, "write one sentence on the licence or terms that decide its redistribution")}
 
 
 RULE_FIELDS = {"pattern": ("words", True), "reason": ("words", True)}

@@ -278,8 +278,10 @@ def _coverage(corpus, coded):
         uncovered = [c for c in flagged if not c["records"] and not c["waived"]]
         out[sheet["source_id"]] = {
             "flagged": len(flagged), "covered_by_records": sum(1 for c in flagged if c["records"]),
-            "waived": [{"text": c["text"], "reason": c["waived"]} for c in flagged if c["waived"] and not c["records"]],
-            "uncovered": [{"char_start": c["char_start"], "rules": c["rules"], "text": c["text"]} for c in uncovered],
+            "waived": [{"char_start": c["char_start"], "char_end": c["char_end"], "text": c["text"], "reason": c["waived"]}
+                       for c in flagged if c["waived"] and not c["records"]],
+            "uncovered": [{"char_start": c["char_start"], "char_end": c["char_end"], "rules": c["rules"], "text": c["text"]}
+                          for c in uncovered],
             "coverage": round(1 - len(uncovered) / len(flagged), 4) if flagged else 1.0}
     return out
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import schemas
+from . import policy, schemas
 from .card import card
 from .croissant import croissant
 from .files import ROOT, WORK, read_json, rel, version, write_bytes_atomic
@@ -97,13 +97,36 @@ def descriptor(resources):
         "version": version(),
         "created": last_commit_date(),
         "licenses": [{"name": "CC-BY-SA-4.0", "path": "https://creativecommons.org/licenses/by-sa/4.0/",
-                      "title": "Creative Commons Attribution-ShareAlike 4.0 (the quotes come from CC BY-SA sources)"}],
+                      "title": "Creative Commons Attribution-ShareAlike 4.0"}],
+        "x-redistribution": redistribution_statement(manifest.values()),
         "contributors": [{"title": "aq-is-conflict maintainers", "roles": ["author", "publisher"]}],
         "sources": [{"title": f"{m['title']} ({m['publisher']})", **({"path": m["url"]} if m["url"] else {}),
                      "version": m["sha256"]} for m in manifest.values()],
         "resources": resources,
         "x-built-with": {name: _version_of(name) for name in ("frictionless", "pandas", "pyarrow", "edtf", "text2num")},
     }
+
+
+def redistribution_statement(entries):
+    """What the licence covers and which sources' words are cut or withheld, and why: one sentence
+    per policy, from the manifest (the descriptor, README, site and datasheet say the same)."""
+    by = {}
+    for e in entries:
+        by.setdefault(e["redistribution"], []).append(e)
+    parts = ["The tables, the site and the documentation are ours, under CC BY-SA 4.0; the quotes in the evidence "
+             "table remain their authors' words under each source's terms."]
+    if by.get("full"):
+        parts.append("Quoted whole (openly licensed): " + "; ".join(f"{e['source_id']} ({e['license']})" for e in by["full"]) + ".")
+    if by.get("excerpts"):
+        parts.append("Cut to short excerpts or withheld (quotation for research: no passage over "
+                     f"{policy.RULES['max_passage']} characters, less than {policy.RULES['max_share']:.0%} of the text): "
+                     + "; ".join(f"{e['source_id']} ({e['redistribution_reason']})" for e in by["excerpts"]))
+    if by.get("none"):
+        parts.append("Withheld entirely: " + "; ".join(f"{e['source_id']} ({e['redistribution_reason']})" for e in by["none"]))
+    parts.append("No table holds a source's full text, and the site embeds the full text of the openly licensed sources "
+                 "only; every evidence row keeps its offsets and the sha256 of the quoted span, so anyone holding the source "
+                 "can check it.")
+    return " ".join(parts)
 
 
 def citation(package_descriptor):
@@ -120,6 +143,15 @@ def _version_of(name):
 def package():
     """Write all tables, the Table Schemas and the descriptor into .work/package/."""
     tables = read_json(WORK / "linked.json")["tables"]
+    manifest = load_manifest()
+    texts = {e["source_id"]: read_json(WORK / "ingest" / f"{e['source_id']}.json")["text"] for e in manifest}
+    policies = {e["source_id"]: e["redistribution"] for e in manifest}
+    # what the other columns already hold of each source's words (names, date and count words,
+    # titles, summaries) counts against the same budget as the evidence excerpts
+    others = ["\n".join(str(r[c]) for r in rows if r[c] not in (None, "")) for table, rows in tables.items()
+              for c in schemas.columns(table) if (table, c) != ("evidence", "quote")]
+    taken = policy.found_runs({s: t for s, t in texts.items() if policies[s] != "full"}, others)
+    policy.cut(tables["evidence"], texts, policies, taken)
     if PACKAGE.exists():
         shutil.rmtree(PACKAGE)
     resources = []

@@ -9,7 +9,7 @@ import shutil
 
 import pandas as pd
 
-from . import schemas
+from . import policy, schemas
 from .files import WORK, PipelineError, read_json, rel, write_bytes_atomic, write_json
 from .publish import PACKAGE, version
 
@@ -93,15 +93,18 @@ def load_tables():
 
 
 def derive_checks(frames):
-    """Columns that turn the cross-table rules into single-column expectations."""
+    """Columns that turn the cross-table rules into single-column expectations; returns the
+    excerpt problems of the evidence table (the redistribution policy)."""
     evidence = frames["evidence"]
     counts = evidence.groupby(["record_table", "record_id"]).size()
     for table in ("events", "pledges", "casualties", "relations", "actors"):
         key = schemas.table_schema(table)["primaryKey"][0]
         frames[table]["evidence_rows"] = [int(counts.get((table, i), 0)) for i in frames[table][key]]
     texts = {s: read_json(WORK / "ingest" / f"{s}.json")["text"] for s in frames["sources"]["source_id"]}
-    evidence["quote_matches"] = [texts[s][a:b] == q for s, a, b, q in
-                                 zip(evidence["source_id"], evidence["char_start"], evidence["char_end"], evidence["quote"])]
+    policies = dict(zip(frames["sources"]["source_id"], frames["sources"]["redistribution"]))
+    evidence["quote_matches"] = [policy.quote_ok(row, texts[row["source_id"]], policies[row["source_id"]])
+                                 for row in evidence.to_dict("records")]
+    excerpts = policy.excerpt_problems(evidence.to_dict("records"), texts, policies)
     casualties = frames["casualties"]
     event_types = casualties["event_id"].map(frames["events"].set_index("event_id")["event_type"])
     # a whole war's figure is never an event's toll, and an event's toll is never a war's total
@@ -115,6 +118,7 @@ def derive_checks(frames):
                 used |= set(frames[table][c].dropna())
     actors = frames["actors"]
     actors["used_or_explained"] = [a in used or n > 0 for a, n in zip(actors["actor_id"], actors["evidence_rows"])]
+    return excerpts
 
 
 def expectations():
@@ -181,14 +185,15 @@ def validate():
     descriptor = read_json(PACKAGE / "datapackage.json")
     linked = read_json(WORK / "linked.json")
     frames = load_tables()
-    derive_checks(frames)
+    excerpt_problems = derive_checks(frames)
+    policies = dict(zip(frames["sources"]["source_id"], frames["sources"]["redistribution"]))
     report = {
         "version": version(),
         "counts": {t: len(frames[t]) for t in schemas.table_names()},
         "frictionless": frictionless_report(),
         "file_checks": file_checks(descriptor),
         "expectations": run_expectations(frames),
-        "candidate_coverage": linked["candidate_coverage"],
+        "candidate_coverage": policy.redact_coverage(linked["candidate_coverage"], policies),
         "disagreements": linked["disagreements"],
         "disputed_rows": {t: sorted(frames[t].loc[frames[t]["disputed"], schemas.table_schema(t)["primaryKey"][0]].tolist())
                           for t in ("events", "pledges", "casualties", "relations")},
@@ -196,6 +201,7 @@ def validate():
     }
     failed = [f"{e['table']}: {e['expectation']} {e['kwargs']} ({e['unexpected_count']} rows)" for e in report["expectations"] if not e["success"]]
     failed += report["frictionless"]["errors"] + report["file_checks"] + coverage_failures(linked["candidate_coverage"])
+    failed += excerpt_problems
     if failed:
         write_json(FAILED, report)
         raise PipelineError(rel(PACKAGE / "datapackage.json"), 0, "validation failed:\n  " + "\n  ".join(failed[:20]),
@@ -218,7 +224,8 @@ def markdown(report):
         out.append(f"| {source} | {c['flagged']} | {c['covered_by_records']} | {len(c['waived'])} | {len(c['uncovered'])} | {c['coverage']:.1%} |")
     for source, c in sorted(report["candidate_coverage"].items()):
         if c["waived"]:
-            out += ["", f"Waived in {source}:", ""] + [f"- \"{w['text']}\" — {w['reason']}" for w in c["waived"]]
+            out += ["", f"Waived in {source}:", ""] + [f"- [{w['char_start']}:{w['char_end']}] " + (f"\"{w['text']}\"" if w["text"] else
+                                                       "(words withheld: see the source's redistribution)") + f" — {w['reason']}" for w in c["waived"]]
     out += ["", "## Disagreements between sources", ""]
     for d in report["disagreements"]:
         for item in d["disagreements"]:

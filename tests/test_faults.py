@@ -51,6 +51,10 @@ FAULTS = {
     "manifest path ../": (lambda r: edit(r, "raw/sources.yaml", "file: tiny.txt", "file: ../tiny.txt"), "raw/sources.yaml:3: file '../tiny.txt' is not a bare file name"),
     "manifest absolute path": (lambda r: edit(r, "raw/sources.yaml", "file: tiny.txt", "file: /etc/passwd"), "raw/sources.yaml:3: file '/etc/passwd' is not a bare file name"),
     "manifest symlink out": (lambda r: (os.symlink("/etc/hostname", r / "raw/out.txt"), edit(r, "raw/sources.yaml", "file: tiny.txt", "file: out.txt")), "is not a plain file inside raw/"),
+    "manifest redistribution unknown": (lambda r: edit(r, "raw/sources.yaml", "redistribution: full", "redistribution: open"),
+                                        "raw/sources.yaml:15: redistribution 'open' is not one of ['full', 'excerpts', 'none']. Fix: write full (openly licensed)"),
+    "manifest redistribution missing": (lambda r: edit(r, "raw/sources.yaml", "    redistribution: full\n", ""),
+                                        "raw/sources.yaml:2: manifest entry 'tiny' lacks ['redistribution']"),
     # coding sheets
     "yaml syntax error": (lambda r: edit(r, SHEET, "title: Battle of Testville", "title: [Battle of Testville"), "annotations/sources/tiny.yaml:5: invalid YAML"),
     "unknown key": (lambda r: edit(r, SHEET, "    title: Battle", "    titel: x\n    title: Battle"), "tiny.yaml:4: unknown key(s) in a events record: 'titel' (did you mean 'title'?)"),

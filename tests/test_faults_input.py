@@ -42,7 +42,7 @@ FAULTS = {
                                     "raw/sources.yaml:2: source_id '../tiny' is not a lowercase slug"),
     "manifest same file twice": (lambda r: append(r, MANIFEST, (FIXTURE / "raw/sources.yaml").read_text().split("sources:\n")[1]
                                                   .replace("source_id: tiny", "source_id: tiny-again")),
-                                 "raw/sources.yaml:16: file 'tiny.txt' is listed twice (first at line 3)"),
+                                 "raw/sources.yaml:18: file 'tiny.txt' is listed twice (first at line 3)"),
     "manifest hard link out": (hard_link_from_outside, "raw/sources.yaml:3: file 'linked.txt' has 2 hard links"),
     "manifest value not text": (lambda r: edit(r, MANIFEST, "title: Tiny war", "title: {a: b}"),
                                 "raw/sources.yaml:5: title {'a': 'b'} is not non-empty text"),
@@ -50,7 +50,7 @@ FAULTS = {
                                "raw/sources.yaml:12: reliability 'No' is not one of ['A', 'B', 'C', 'D', 'E', 'F']"),
     "manifest nested deep": (lambda r: edit(r, MANIFEST, "title: Tiny war", "title: " + "[" * 5000 + "]" * 5000),
                              "raw/sources.yaml:5: invalid YAML: nested more than 64 levels deep"),
-    "manifest alias bomb": (lambda r: append(r, MANIFEST, BOMB), "raw/sources.yaml:21: invalid YAML: aliases expand the file to more than 1000000 values"),
+    "manifest alias bomb": (lambda r: append(r, MANIFEST, BOMB), "raw/sources.yaml:23: invalid YAML: aliases expand the file to more than 1000000 values"),
     # actors registry
     "alias equal up to Unicode": (lambda r: edit(r, REGISTRY, "description: Another fixture group.}",
                                                  "description: Another fixture group., aliases: [ＧＲＯＵＰ Ａ]}"),

@@ -135,6 +135,17 @@
     return out;
   }
 
+  // A source whose text is not published (redistribution excerpts or none): the permitted
+  // excerpt, if any, and what lets a holder of the source check the span.
+  function excerpt(row, source) {
+    var quote = row[column("evidence", "quote")], status = row[column("evidence", "quote_status")];
+    var out = [h("p", { "class": "small policy" }, ["Quote " + (status === "withheld" ? "withheld" : status === "excerpt" ?
+      "cut to an excerpt" : "published whole") + " (" + source.license + ": " + source.redistribution_reason +
+      ") · sha256 of the quoted span " + row[column("evidence", "quote_sha256")]])];
+    if (quote) out.push(h("p", { "class": "passage", dir: "auto" }, [h("mark", {}, [quote]), status === "excerpt" ? "…" : ""]));
+    return h("div", { "class": "excerpt" }, out);
+  }
+
   function evidenceCard(index) {
     var ev = AQ.tables.evidence, row = ev.rows[index], span = AQ.spans[index];
     var sid = row[column("evidence", "source_id")], source = AQ.sources[sid];
@@ -144,7 +155,7 @@
       h("p", { "class": "small" }, [source.publisher + " · grade " + source.reliability + ": " + source.reliability_reason]),
       h("p", { "class": "small" }, [(section ? "Section: " + section + " · " : "") + "characters " +
         row[column("evidence", "char_start")] + "–" + row[column("evidence", "char_end")]]),
-      passage(sid, span[2], span[3], [[span[0], span[1]]])
+      span ? passage(sid, span[2], span[3], [[span[0], span[1]]]) : excerpt(row, source)
     ]);
   }
 
@@ -177,6 +188,19 @@
 
   function showDocument(sourceId) {
     var source = AQ.sources[sourceId], ev = AQ.tables.evidence, sc = column("evidence", "source_id");
+    if (!(sourceId in AQ.documents)) {
+      var cards = [], seen = {}, cs = column("evidence", "char_start"), ce = column("evidence", "char_end");
+      ev.rows.forEach(function (r, i) {
+        var key = r[cs] + "-" + r[ce];
+        if (r[sc] === sourceId && !seen[key]) { seen[key] = true; cards.push(evidenceCard(i)); }
+      });
+      openPanel([h("p", { "class": "small" }, ["sources · " + sourceId]),
+        h("h3", {}, [gradeBadge(source), " ", source.title]),
+        h("p", { "class": "small" }, [source.publisher + " · grade " + source.reliability + ": " + source.reliability_reason]),
+        h("p", {}, ["The text of this source is not published (" + source.license + "; " + source.redistribution_reason +
+          "). Its " + cards.length + " quoted passages, with their offsets and permitted excerpts:"])].concat(cards));
+      return;
+    }
     var spans = [];
     ev.rows.forEach(function (r, i) { if (r[sc] === sourceId) spans.push([AQ.spans[i][0], AQ.spans[i][1]]); });
     spans.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });

@@ -8,6 +8,7 @@ import csv
 import os
 import re
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -93,7 +94,8 @@ def marks_in_panel(page):
 
 
 def quotes_of(table, record_id):
-    return [e["quote"] for e in rows("evidence") if e["record_table"] == table and e["record_id"] == record_id]
+    """The published quotes of a record: a withheld quote (an excerpts source) is empty and shows no mark."""
+    return [e["quote"] for e in rows("evidence") if e["record_table"] == table and e["record_id"] == record_id and e["quote"]]
 
 
 def test_the_page_loads_from_the_file_system_without_errors_and_is_screenshotted(page, tmp_path_factory, capsys):
@@ -202,7 +204,7 @@ def test_clicking_a_row_shows_each_quote_highlighted_in_its_source_text(page):
 
 
 def test_a_source_row_shows_the_whole_document_with_its_quotes_marked(page):
-    source = rows("sources")[0]
+    index, source = next((i, s) for i, s in enumerate(rows("sources")) if s["redistribution"] == "full")
     text = (ROOT / "raw" / source["file"]).read_text(encoding="utf-8")
     spans = sorted((int(e["char_start"]), int(e["char_end"])) for e in rows("evidence") if e["source_id"] == source["source_id"])
     merged = []
@@ -212,9 +214,30 @@ def test_a_source_row_shows_the_whole_document_with_its_quotes_marked(page):
         else:
             merged.append([start, end])
     open_table(page, "sources")
-    page.locator('table[data-data-table="sources"] tr[data-row="0"] td').first.click()
+    page.locator(f'table[data-data-table="sources"] tr[data-row="{index}"] td').first.click()
     assert page.text_content("#evidence-body .passage") == text
     assert marks_in_panel(page) == [text[s:e] for s, e in merged]
+
+
+def test_a_source_whose_words_are_not_published_shows_offsets_hashes_and_excerpts_only(page):
+    quoted = Counter(e["source_id"] for e in rows("evidence") if e["quote"])
+    index, source = max(((i, s) for i, s in enumerate(rows("sources")) if s["redistribution"] != "full"),
+                        key=lambda pair: (quoted[pair[1]["source_id"]], -pair[0]))
+    text = (ROOT / "raw" / source["file"]).read_text(encoding="utf-8")
+    evidence = [e for e in rows("evidence") if e["source_id"] == source["source_id"]]
+    open_table(page, "sources")
+    page.locator(f'table[data-data-table="sources"] tr[data-row="{index}"] td').first.click()
+    body = page.text_content("#evidence-body")
+    assert "not published" in body and source["redistribution_reason"] in body
+    first = {}
+    for e in evidence:
+        first.setdefault((e["char_start"], e["char_end"]), e)
+    assert page.locator("#evidence-body article.evidence").count() == len(first)
+    for e in first.values():
+        assert f"characters {e['char_start']}–{e['char_end']}" in body and e["quote_sha256"] in body
+    assert marks_in_panel(page) == [e["quote"] for e in first.values() if e["quote"]]
+    assert max(len(p) for p in page.locator("#evidence-body .passage").all_text_contents() or [""]) <= 300
+    assert text[:200] not in body
 
 
 def test_chart_marks_open_their_evidence_and_the_type_filter_dims_the_rest(page):

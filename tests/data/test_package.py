@@ -69,10 +69,19 @@ def test_parquet_types_follow_the_schema(table):
             assert polars_types[f["name"]] == pl.Int64
 
 
-def test_every_evidence_quote_is_exactly_the_raw_text_at_its_offsets():
-    files = {s["source_id"]: (ROOT / "raw" / s["file"]).read_bytes().decode("utf-8") for s in rows("sources")}
+def test_every_evidence_span_hashes_to_its_sha256_and_a_published_quote_is_the_raw_text_at_its_offsets():
+    sources = {s["source_id"]: s for s in rows("sources")}
+    files = {sid: (ROOT / "raw" / s["file"]).read_bytes().decode("utf-8") for sid, s in sources.items()}
     for ev in rows("evidence"):
-        assert files[ev["source_id"]][int(ev["char_start"]):int(ev["char_end"])] == ev["quote"], ev["evidence_id"]
+        text, start, end = files[ev["source_id"]], int(ev["char_start"]), int(ev["char_end"])
+        assert hashlib.sha256(text[start:end].encode("utf-8")).hexdigest() == ev["quote_sha256"], ev["evidence_id"]
+        if sources[ev["source_id"]]["redistribution"] == "full":
+            assert ev["quote_status"] == "full" and text[start:end] == ev["quote"], ev["evidence_id"]
+        elif ev["quote_status"] == "withheld":
+            assert ev["quote"] == ev["quote_start"] == ev["quote_end"] == "", ev["evidence_id"]
+        else:
+            assert text[int(ev["quote_start"]):int(ev["quote_end"])] == ev["quote"] != "", ev["evidence_id"]
+            assert start == int(ev["quote_start"]) <= int(ev["quote_end"]) <= end, ev["evidence_id"]
 
 
 def test_every_row_has_evidence():

@@ -1,0 +1,262 @@
+"""Redistribution policy: how much of each source's words the dataset may publish.
+
+Each source in raw/sources.yaml is `full` (openly licensed: every quote whole), `excerpts`
+(quotation for research: no passage over `max_passage` characters, no more than `max_share` of
+the source's characters in all published files together) or `none` (no words at all).
+
+Two things live here and nowhere else:
+- `cut`: the package stage decides, once, what every evidence row publishes of its quote
+  (whole, an excerpt inside the span, or nothing), within a per-source budget; every later
+  stage (validate's report, sqlite, site, docs) uses only these published rows.
+- `measure`: how much of a source's text can be found in a set of published files, looking
+  through the ways text hides (JSON and JavaScript escapes, HTML entities and tags, Markdown
+  escapes, compressed Parquet pages, SQLite pages, zip members). The test suite holds build/
+  and the release zip to the caps with it, and the datasheet prints what it finds."""
+import hashlib
+import html
+import io
+import re
+import sqlite3
+import tempfile
+import unicodedata
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+from .conventions import CONVENTIONS
+
+RULES = CONVENTIONS["redistribution"]
+WORD = re.compile(r"\w+")
+
+
+def sha256_text(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------- the cut
+
+def _runs(intervals, text):
+    """The union of [start, end) intervals as sorted runs; runs separated only by spaces or
+    punctuation count as one passage (a reader joins them)."""
+    runs = []
+    for start, end in sorted(intervals):
+        if runs and (start <= runs[-1][1] or not WORD.search(text, runs[-1][1], start)):
+            runs[-1][1] = max(runs[-1][1], end)
+        else:
+            runs.append([start, end])
+    return runs
+
+
+def _word_end(text, start, end):
+    """The largest end <= `end` that does not cut a word in two (start itself when none)."""
+    if end >= len(text) or not (text[end - 1:end].isalnum() and text[end:end + 1].isalnum()):
+        return end
+    m = None
+    for m in re.finditer(r"\W", text[start:end]):
+        pass
+    return start + m.start() if m else start
+
+
+def _fits(intervals, text, budget):
+    runs = _runs(intervals, text)
+    return sum(b - a for a, b in runs) <= budget and all(b - a <= RULES["excerpt_passage"] for a, b in runs)
+
+
+def cut(evidence, texts, policies, taken=None):
+    """Set quote, quote_start, quote_end, quote_status and quote_sha256 on every evidence row.
+
+    `full`: the quote as it is. `none`: withheld. `excerpts`: each distinct span gets a prefix
+    of at most `excerpt_chars` characters (cut at a word end), while the union of everything
+    published from the source stays within `excerpt_share` of its characters and every joined
+    passage within `excerpt_passage`; a span the budget cannot reach is withheld. The caps the
+    cut works to are below the published caps: the short verbatim fields (dates, counts, names,
+    headings) are words of the sources too: `taken` ({source_id: runs}) is what the other
+    published columns already hold of each source, and the excerpts get what is left. The spans
+    most rows rely on come first, then the order of the text, so the result depends only on the
+    spans and `taken`."""
+    chosen = {}
+    for source_id, policy in sorted(policies.items()):
+        uses = Counter((int(e["char_start"]), int(e["char_end"])) for e in evidence if e["source_id"] == source_id)
+        spans = sorted(uses, key=lambda span: (-uses[span], span))
+        text = texts.get(source_id, "")
+        if policy == "full":
+            chosen.update({(source_id, s, e): (s, e) for s, e in spans})
+            continue
+        if policy == "none":
+            continue
+        budget = int(len(text) * RULES["excerpt_share"])
+        published = [tuple(r) for r in (taken or {}).get(source_id, [])]
+        for start, end in spans:
+            stop = _word_end(text, start, min(end, start + RULES["excerpt_chars"]))
+            while stop > start and not _fits(published + [(start, stop)], text, budget):
+                stop = _word_end(text, start, stop - 1)
+            stop = start + len(text[start:stop].rstrip())
+            if stop - start >= RULES["excerpt_min_chars"] or stop == end > start:
+                chosen[(source_id, start, end)] = (start, stop)
+                published.append((start, stop))
+    for row in evidence:
+        source_id, start, end = row["source_id"], int(row["char_start"]), int(row["char_end"])
+        text = texts[source_id]
+        row["quote_sha256"] = sha256_text(text[start:end])
+        window = chosen.get((source_id, start, end))
+        if window is None:
+            row.update(quote="", quote_start=None, quote_end=None, quote_status="withheld")
+        else:
+            row.update(quote=text[window[0]:window[1]], quote_start=window[0], quote_end=window[1],
+                       quote_status="full" if window == (start, end) else "excerpt")
+    return evidence
+
+
+def quote_ok(row, text, policy):
+    """The evidence contract for one row: raw_text[char_start:char_end] hashes to quote_sha256;
+    a full quote is the whole span, an excerpt a prefix of it (raw_text[quote_start:quote_end]),
+    a withheld quote empty; and the status is one the source's policy allows."""
+    start, end, status = int(row["char_start"]), int(row["char_end"]), row["quote_status"]
+    quote = "" if _missing(row["quote"]) else row["quote"]
+    q_start, q_end = (None if _missing(row[k]) else int(row[k]) for k in ("quote_start", "quote_end"))
+    if sha256_text(text[start:end]) != row["quote_sha256"]:
+        return False
+    if status == "full":
+        return quote == text[start:end] and (q_start, q_end) == (start, end) and policy != "none"
+    if status == "excerpt":
+        return (policy == "excerpts" and q_start == start and q_end is not None and start < q_end < end
+                and quote == text[q_start:q_end])
+    return status == "withheld" and quote == "" and q_start is None and q_end is None and policy != "full"
+
+
+def _missing(value):
+    return value is None or value == "" or value != value or str(value) == "<NA>"
+
+
+def excerpt_problems(evidence, texts, policies):
+    """The evidence table alone against the cut's own limits, per `excerpts` source."""
+    out = []
+    for source_id, policy in sorted(policies.items()):
+        if policy != "excerpts":
+            continue
+        text = texts[source_id]
+        runs = _runs({(int(r["quote_start"]), int(r["quote_end"])) for r in evidence
+                      if r["source_id"] == source_id and r["quote_status"] != "withheld"}, text)
+        if not _fits([tuple(r) for r in runs], text, int(len(text) * RULES["excerpt_share"])):
+            out.append(f"evidence: the quotes of {source_id} publish {sum(b - a for a, b in runs)} characters in passages up to "
+                       f"{max((b - a for a, b in runs), default=0)} long, beyond the excerpt limits of pipeline/conventions.yaml")
+    return out
+
+
+def redact_coverage(coverage, policies):
+    """The candidate coverage for the quality report: a flagged sentence keeps its words only
+    when its source is `full`; otherwise its offsets say where it is (the words are withheld)."""
+    out = {}
+    for source_id, c in coverage.items():
+        keep = policies.get(source_id) == "full"
+        out[source_id] = {**c, **{k: [{**x, "text": x["text"] if keep else ""} for x in c[k]] for k in ("waived", "uncovered")}}
+    return out
+
+
+# ---------------------------------------------------------------- the measurement
+
+ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|\\([nrtbf])|\\(.)", re.S)
+CONTROL = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
+
+
+def _unescape(text):
+    """JSON, JavaScript and Markdown backslash escapes undone (surrogate pairs joined)."""
+    def one(m):
+        if m.group(1):
+            return chr(int(m.group(1), 16))
+        if m.group(2):
+            return chr(int(m.group(2), 16))
+        if m.group(3):
+            return CONTROL[m.group(3)]
+        return m.group(4)
+    out = ESCAPE.sub(one, text)
+    return out.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _views(text):
+    """The text as written, with escapes undone, with entities undone, and without markup."""
+    plain = _unescape(text)
+    views = [text, plain, html.unescape(text), html.unescape(plain)]
+    return views + [re.sub(r"<[^>]*>", "", v) for v in views[2:]]
+
+
+def _values(conn_or_table):
+    return "\n".join(str(v) for v in conn_or_table if v is not None)
+
+
+def file_texts(data):
+    """Every text a published file holds, however stored: the bytes decoded, plus the cell
+    values of a Parquet file (its pages are compressed), of a SQLite database (long values span
+    pages) and the members of a zip."""
+    out = _views(data.decode("utf-8", "replace"))
+    if data[:4] == b"PAR1":
+        import pyarrow.parquet as pq
+        table = pq.read_table(io.BytesIO(data))
+        out += _views("\n".join(_values(table.column(c).to_pylist()) for c in table.column_names))
+    elif data[:16] == b"SQLite format 3\x00":
+        with tempfile.NamedTemporaryFile(suffix=".sqlite") as f:
+            f.write(data)
+            f.flush()
+            conn = sqlite3.connect(f"file:{f.name}?mode=ro", uri=True)
+            try:
+                names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+                for table in names:
+                    quoted = '"' + table.replace('"', '""') + '"'
+                    out += _views("\n".join(_values(row) for row in conn.execute(f"SELECT * FROM {quoted}")))
+            finally:
+                conn.close()
+    elif data[:4] == b"PK\x03\x04":
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            for info in z.infolist():
+                if not info.is_dir():
+                    out += file_texts(z.read(info))
+    return out
+
+
+def tree_texts(*roots):
+    """file_texts of every file under the given folders (or files), each distinct text once."""
+    paths = [p for root in map(Path, roots) for p in ([root] if root.is_file() else sorted(root.rglob("*"))) if p.is_file()]
+    return list(dict.fromkeys(t for p in paths for t in file_texts(p.read_bytes())))
+
+
+def _tokens(text):
+    return [unicodedata.normalize("NFKC", m.group()).casefold() for m in WORD.finditer(text)]
+
+
+def found_runs(sources, texts):
+    """For each source ({source_id: raw text}), the passages of it that can be found in `texts`:
+    runs of `measure_words` consecutive words that occur, in order, in one of the texts (case,
+    punctuation and spacing aside), joined where they touch, as sorted [start, end) runs."""
+    n = RULES["measure_words"]
+    wanted, spans = {}, {}
+    for sid, text in sources.items():
+        words = list(WORD.finditer(text))
+        toks = [unicodedata.normalize("NFKC", m.group()).casefold() for m in words]
+        spans[sid] = [(words[i].start(), words[i + n - 1].end()) for i in range(len(words) - n + 1)]
+        for i in range(len(toks) - n + 1):
+            wanted.setdefault(tuple(toks[i:i + n]), []).append((sid, i))
+    hits = {sid: set() for sid in sources}
+    for text in texts:
+        toks = _tokens(text)
+        for i in range(len(toks) - n + 1):
+            for sid, j in wanted.get(tuple(toks[i:i + n]), ()):
+                hits[sid].add(j)
+    return {sid: _runs([spans[sid][j] for j in hits[sid]], text) for sid, text in sources.items()}
+
+
+def measure(sources, texts):
+    """How much of each source can be found in `texts` (found_runs): {source_id: {chars, found,
+    share, longest}}, found and longest in characters of the source."""
+    out = {}
+    for sid, runs in found_runs(sources, texts).items():
+        chars, found = len(sources[sid]), sum(b - a for a, b in runs)
+        out[sid] = {"chars": chars, "found": found, "share": found / chars if chars else 0.0,
+                    "longest": max((b - a for a, b in runs), default=0)}
+    return out
+
+
+def over_caps(measured):
+    """The sources whose measured exposure is above the published caps, as sentences."""
+    return [f"{sid}: {m['share']:.1%} of its characters and a passage of {m['longest']} characters are published "
+            f"(caps {RULES['max_share']:.0%} and {RULES['max_passage']})"
+            for sid, m in sorted(measured.items()) if m["share"] >= RULES["max_share"] or m["longest"] > RULES["max_passage"]]
