@@ -23,7 +23,7 @@ CODE := $(wildcard pipeline/*.py) pipeline/conventions.yaml
 INGESTED := $(ALL_SOURCES:%=$(W)/ingest/%.json)
 CODED := $(SOURCES:%=$(W)/coded/%.json)
 
-.PHONY: all help venv test clean candidates release diff serve bench FORCE
+.PHONY: all help venv test clean candidates release diff serve bench reliability FORCE
 # one build at a time: a second `make` started meanwhile stops with a clear message
 all: ## set up .venv and build the validated package in build/
 	@mkdir -p $(W); rc=0; flock -n -E 75 $(W)/.lock $(MAKE) --no-print-directory --jobs=$(JOBS) build/datapackage.json || rc=$$?; \
@@ -59,10 +59,15 @@ $(W)/linked.json: $(CODED) $(INGESTED) annotations/actors.yaml raw/sources.yaml 
 $(W)/last-commit: FORCE
 	@mkdir -p $(@D); d="$$(git log -1 --format=%cI 2>/dev/null || true)"; [ -f $@ ] && [ "$$(cat $@)" = "$$d" ] || echo "$$d" > $@
 
-$(W)/package/datapackage.json: $(W)/linked.json $(W)/last-commit schemas/fields.yaml schemas/tables.yaml pyproject.toml
+$(W)/package/datapackage.json: $(W)/linked.json $(W)/last-commit schemas/fields.yaml schemas/tables.yaml schemas/exports.yaml pyproject.toml
 	$(RUN) package
 
-$(W)/quality.json: $(W)/package/datapackage.json
+# the reliability study: blind sheets compared with the main ones (every source's sheet is coded first)
+BLIND := $(wildcard annotations/reliability/blind/*.yaml)
+$(W)/reliability.json: $(CODED) $(INGESTED) $(BLIND) $(wildcard annotations/reliability/*.yaml) annotations/actors.yaml $(CODE) | venv
+	$(RUN) reliability
+
+$(W)/quality.json: $(W)/package/datapackage.json $(W)/reliability.json
 	$(RUN) validate
 
 # the validated package as SQLite, with datasette's metadata (datasette-metadata.json)
@@ -75,7 +80,7 @@ $(W)/site/index.html: $(W)/quality.json $(wildcard pipeline/site_assets/*) $(wil
 
 # the codebook and datasheet show only validated data; the datasheet measures how much of each
 # source the other published files hold, so it comes after sqlite and site
-$(W)/docs/codebook.md: $(W)/quality.json $(W)/aq-is-conflict.sqlite $(W)/site/index.html schemas/fields.yaml schemas/tables.yaml pyproject.toml $(wildcard pipeline/templates/*) $(CODE)
+$(W)/docs/codebook.md: $(W)/quality.json $(W)/aq-is-conflict.sqlite $(W)/site/index.html schemas/fields.yaml schemas/tables.yaml schemas/exports.yaml pyproject.toml $(wildcard pipeline/templates/*) $(CODE)
 	$(RUN) docs
 
 # the package reaches build/ only after validation passed, in one atomic swap
@@ -95,6 +100,11 @@ diff: all ## row and schema diff against FROM=<git ref or release zip>, as Markd
 
 release: all ## zip build/ into dist/ with its sha256 and notes, and tag v<version> (clean tree, new version only)
 	$(RUN) release
+
+reliability: ## recompute the reliability study (blind sheets against the main ones) into .work/reliability.json and print it
+	@mkdir -p $(W); flock -n -E 75 $(W)/.lock $(MAKE) --no-print-directory --jobs=$(JOBS) $(W)/reliability.json >&2 || { rc=$$?; \
+	if [ $$rc -eq 75 ]; then echo "error: $(W)/.lock: another build is running. Fix: wait for it to finish, then run make reliability again" >&2; fi; exit $$rc; }
+	@$(PY) -m pipeline.reliability report
 
 PORT ?= 8001
 serve: all ## browse build/aq-is-conflict.sqlite in datasette on http://127.0.0.1:8001 (or PORT=<port>)

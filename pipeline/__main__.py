@@ -15,6 +15,7 @@ STAGES = {
     "ingest": "check a raw file against the manifest and segment it (needs SOURCE)",
     "code": "read a coding sheet, locate quotes, normalize values (needs SOURCE)",
     "link": "merge the coded sheets into tables",
+    "reliability": "compare the blind sheets of the reliability study with the main ones; writes reliability.json",
     "package": "write every table as CSV and Parquet with datapackage.json, staged for validation",
     "validate": "Frictionless + Great Expectations on the staged package; writes quality.json",
     "sqlite": "write the validated package as aq-is-conflict.sqlite with datasette metadata",

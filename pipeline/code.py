@@ -13,13 +13,13 @@ from functools import cached_property, lru_cache
 
 from . import actors, schemas
 from .files import ROOT, WORK, PipelineError, check, line_of, read_json, read_yaml, rel, show, write_json
-from .normalize import NormalizeError, no_date, parse_count, parse_date, shift_date
+from .normalize import RANK, NormalizeError, first_day_edtf, no_date, parse_count, parse_date, shift_date
 
 log = logging.getLogger(__name__)
 
 SHEETS = ROOT / "annotations" / "sources"
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-COMMON = {"id": True, "quote": True, "note": False, "anchor": False}
+COMMON = {"id": True, "quote": True, "note": False, "anchor": False, "disputed_reason": False}
 KEYS = {
     "events": {"title": True, "type": True, "date": False, "location": False, "admin1": False, "country": False,
                "location_precision": False, "conflict": True, "summary": True, "claimed_by": False, "actors": True,
@@ -27,27 +27,30 @@ KEYS = {
     "pledges": {"pledger": True, "pledgee": True, "organization": False, "type": True, "visibility": False,
                 "date": False, "responds_to": False, "event": False, "claimed_by": False, "disputed": False},
     "casualties": {"event": True, "actor": True, "inflicted_by": False, "category": True, "count": True,
-                   "scope": True, "date": False, "claimed_by": False, "disputed": False},
+                   "scope": True, "date": False, "claimed_by": False, "disputed": False, "part_of": False, "covers": False},
     "relations": {"subject": True, "relation": True, "object": True, "valid": False, "claimed_by": False, "disputed": False},
+    "conflicts": {"name": True, "type": True, "parent": False, "date": False, "ongoing": False, "disputed": False},
 }
 # what each key holds (files.check); a key not listed here is text
-KINDS = {"id": "slug", "title": "words", "summary": "words", "conflict": "words", "ongoing": "bool", "disputed": "bool",
-         "actors": "map", "quote": "any"}
+KINDS = {"id": "slug", "title": "words", "summary": "words", "conflict": "words", "name": "words", "ongoing": "bool",
+         "disputed": "bool", "actors": "map", "quote": "any", "covers": "map",
+         "date": "words_or_map", "valid": "words_or_map", "count": "words_or_map"}  # {from:, to:} / {names: [...]} / {name: X}
 LINEAGE = ("renamed_to", "merged_into", "successor_of", "split_from")  # relations that say which group became which
 MAX_COUNT = 2**53 - 1  # the largest whole number every reader (JavaScript in the site too) holds exactly
 ENUMS = {  # sheet key -> (table, column) whose enumeration it must use
     ("events", "type"): ("events", "event_type"), ("events", "location_precision"): ("events", "location_precision"),
     ("pledges", "type"): ("pledges", "pledge_type"), ("pledges", "visibility"): ("pledges", "visibility"),
     ("casualties", "category"): ("casualties", "category"), ("casualties", "scope"): ("casualties", "scope"),
-    ("relations", "relation"): ("relations", "relation"),
+    ("relations", "relation"): ("relations", "relation"), ("conflicts", "type"): ("conflicts", "conflict_type"),
 }
+COVERS = {"conflict", "sides", "actor"}  # what a casualty total may say it covers
 
 
 class Sheet:
     """One coding sheet with its source's segmented text; methods raise errors naming sheet lines."""
 
-    def __init__(self, source_id):
-        self.path = SHEETS / f"{source_id}.yaml"
+    def __init__(self, source_id, path=None):
+        self.path = path or SHEETS / f"{source_id}.yaml"
         self.file = rel(self.path)
         self.data = read_yaml(self.path)
         self.doc = read_json(WORK / "ingest" / f"{source_id}.json")
@@ -119,8 +122,12 @@ class Sheet:
         Relative words ("three days later") are read against `anchor`, date words the quotes also give."""
         if words in (None, ""):
             return no_date()
+        if isinstance(words, dict):
+            return self._between(words, evidence, line)
         position = self._fragment(words, evidence, line, "date")
         try:
+            if anchor == "published":
+                return shift_date(words, self.published(line))
             if anchor:
                 return shift_date(words, self.date(anchor, evidence, line))
             group = parse_date(words, context_year=self._year_before(position))
@@ -128,6 +135,35 @@ class Sheet:
             self.fail(line, f"date {show(words)} cannot be read: {e}", "copy just the date words (e.g. \"26 April 2019\", \"early 2020\")")
         self._check_section_years(words, group, position, line)
         return group
+
+    def _between(self, words, evidence, line):
+        """{from: X, to: Y}: the passage puts the record between two dates its quotes give
+        (after the 8 April 2013 statement, before October 2013); either end may be left open."""
+        if not words or set(words) - {"from", "to"}:
+            self.fail(line, "a date mapping takes `from` and/or `to`, date words of the record's quotes",
+                      "write date: {from: 8 April 2013, to: October 2013}")
+        ends = {k: self.date(v, evidence, line) for k, v in words.items()}
+        start, end = ends.get("from"), ends.get("to")
+        if any(g["start"] is None or g["end"] is None for g in ends.values()):
+            self.fail(line, "both ends of a date mapping need a known year", "quote the words that give the year")
+        if start and end and end["end"] < start["start"]:
+            self.fail(line, "the date mapping ends before it starts", "check from and to")
+        first = first_day_edtf(start) if start else ".."
+        last = (end["edtf"].split("/")[-1] if end["precision"] != "season" else end["end"].isoformat()) if end else ".."
+        precision = max((g["precision"] for g in ends.values()), key=RANK.get)
+        return {"start": start["start"] if start else None, "end": end["end"] if end else None, "edtf": f"{first}/{last}",
+                "precision": precision, "text": " – ".join(g["text"] for g in ends.values()),
+                "year_inferred": any(g["year_inferred"] for g in ends.values()), "ongoing": False}
+
+    def published(self, line):
+        """The date group of the source's publication date (raw/sources.yaml), the anchor of a
+        dated article's "currently" or "Monday"."""
+        from .ingest import load_manifest
+        entry = next(e for e in load_manifest() if e["source_id"] == self.data["source"])
+        if not entry.get("published"):
+            self.fail(line, "anchor: published, but the source has no publication date in raw/sources.yaml",
+                      "anchor the date on date words of the record's quotes")
+        return parse_date(str(entry["published"]))
 
     def _check_section_years(self, words, group, position, line):
         """A date whose years all fall outside the years its section heading names is refused
@@ -143,6 +179,18 @@ class Sheet:
                       "check the year against the source, and that the quote is the passage the date belongs to")
 
     def count(self, words, evidence, line):
+        """The count group of number words, or of a list of named people ({names: [...]}): at
+        least as many as the names, each of which must stand in the record's quotes."""
+        if isinstance(words, dict):
+            names = [words["name"]] if set(words) == {"name"} else words.get("names")
+            if set(words) not in ({"names"}, {"name"}) or not isinstance(names, list) or not names or len(set(names)) != len(names):
+                self.fail(line, "a count mapping takes `names` (a list of the distinct names the quotes give) or `name` (one named person)",
+                          "write count: {names: [A, B, C]} or count: {name: A}")
+            for name in names:
+                self._fragment(name, evidence, line, "name")
+            if "name" in words:  # one named person: exactly one
+                return {"low": 1, "high": 1, "best": 1, "qualifier": "exact", "text": names[0]}
+            return {"low": len(names), "high": None, "best": len(names), "qualifier": "at_least", "text": "; ".join(names)}
         self._fragment(words, evidence, line, "count")
         try:
             group = parse_count(words)
@@ -161,7 +209,12 @@ class Sheet:
             i = ev["quote"].find(words)
             if i >= 0:
                 return ev["char_start"] + i
-        self.fail(line, f"{what} words {show(words)} are not in the record's quotes", f"copy the {what} exactly from the quoted passage")
+        if what == "date":  # a period the heading of the quotes' section gives ("Expansion south (October 2020 – May 2022)")
+            for ev in evidence:
+                if any(words in heading for heading in ev["section"].split(" > ")):
+                    return ev["char_start"]
+        self.fail(line, f"{what} words {show(words)} are not in the record's quotes" + (" or the headings of their section" if what == "date" else ""),
+                  f"copy the {what} exactly from the quoted passage")
 
     def _year_before(self, position):
         """The last year written in the same section before a position, else None (the year stays unknown)."""
@@ -252,6 +305,7 @@ def code_record(sheet, table, record):
         row.update(event_id=record["event"], actor_id=sheet.actor(record["actor"], at("actor")), inflicted_by=opt("inflicted_by"),
                    category=record["category"], scope=record["scope"], claimed_by=opt("claimed_by"))
         row.update(_group("count", sheet.count(record["count"], evidence, at("count"))))
+        row.update(part_of=record.get("part_of") or None, covers=_covers(sheet, record, at("covers")))
         row.update(_group("date", date("date"), drop_ongoing=True))
     elif table == "relations":
         row.update(subject_id=sheet.actor(record["subject"], at("subject")), relation=record["relation"],
@@ -260,10 +314,33 @@ def code_record(sheet, table, record):
             sheet.fail(at("object"), f"{record['subject']!r} {record['relation']} {record['object']!r}: an actor related to itself "
                        f"({row['object_id']!r})", "name the other actor of the relation")
         row.update(_group("valid", date("valid"), drop_ongoing=True))
+    elif table == "conflicts":
+        row.update(name=record["name"], parent_conflict_id=record.get("parent") or None, conflict_type=record["type"])
+        row.update(_group("date", date("date")))
+        row["ongoing"] = row.pop("date_ongoing") or record.get("ongoing") is True
     row["disputed"] = record.get("disputed", False)
+    if bool(record.get("disputed_reason")) != row["disputed"]:
+        sheet.fail(at("disputed_reason") if "disputed_reason" in record else at("disputed"), "disputed: true and disputed_reason go together",
+                   "say who or what contests the record in disputed_reason, or drop both")
+    row["note"], row["disputed_reason"] = record.get("note", ""), record.get("disputed_reason", "")
     for ev in evidence:
         ev["source_id"] = sheet.data["source"]
     return row, evidence, event_actors
+
+
+def _covers(sheet, record, line):
+    """`covers: {conflict: <slug>, sides: [<name>, <name>], actor: <name>}` of a total, names resolved."""
+    covers = record.get("covers")
+    if covers is None:
+        return {}
+    if record["scope"] == "event" or not isinstance(covers, dict) or set(covers) - COVERS or not covers:
+        sheet.fail(line, "`covers` belongs on aggregate and conflict_total rows and maps conflict, sides or actor",
+                   "write e.g. covers: {conflict: jnim-isgs-war, sides: [JNIM, ISGS]}")
+    sides = covers.get("sides")
+    if sides is not None and (not isinstance(sides, list) or len(sides) != 2):
+        sheet.fail(line, "covers `sides` must name the two parties of a dyad", "write sides: [JNIM, ISGS]")
+    return {"conflict": covers.get("conflict"), "sides": [sheet.actor(n, line_of(sides, i, line)) for i, n in enumerate(sides)] if sides else None,
+            "actor": sheet.actor(covers["actor"], line_of(covers, "actor", line)) if covers.get("actor") else None}
 
 
 def _group(prefix, values, drop_ongoing=False):
@@ -275,7 +352,14 @@ def _group(prefix, values, drop_ongoing=False):
 
 def code(source_id):
     """Code one sheet and write .work/coded/<source_id>.json."""
-    sheet = Sheet(source_id)
+    out = code_sheet(Sheet(source_id))
+    write_json(WORK / "coded" / f"{source_id}.json", out)
+    log.info("%s, %d waivers", ", ".join(f"{len(rows)} {table}" for table, rows in out["records"].items()), len(out["waivers"]))
+
+
+def code_sheet(sheet):
+    """A sheet's records as contract rows with their evidence and event actors, and its waivers."""
+    source_id = sheet.data["source"]
     out, seen = {"source_id": source_id, "records": {t: [] for t in KEYS}, "event_actors": []}, {}
     for table in KEYS:
         records = sheet.data.get(table) or []
@@ -283,9 +367,10 @@ def code(source_id):
             sheet.fail(sheet.data.line_of(table), f"`{table}` must be a list of records", "write each record as `- id: ...`")
         for record in records:
             row, evidence, event_actors = code_record(sheet, table, record)
-            if row["id"] in seen:
-                sheet.fail(row["line"], f"record id {row['id']!r} is used twice (first at line {seen[row['id']]})", "give each record its own id")
-            seen[row["id"]] = row["line"]
+            key = (table == "conflicts", row["id"])  # a conflict shares its id with its armed_conflict event
+            if key in seen:
+                sheet.fail(row["line"], f"record id {row['id']!r} is used twice (first at line {seen[key]})", "give each record its own id")
+            seen[key] = row["line"]
             row["evidence"] = evidence
             out["records"][table].append(row)
             out["event_actors"] += event_actors
@@ -294,8 +379,7 @@ def code(source_id):
     if not isinstance(waivers, list):
         sheet.fail(sheet.data.line_of("waivers"), "`waivers` must be a list", "write each waiver as `- {quote: ..., reason: ...}`")
     out["waivers"] = [_waiver(sheet, w) for w in waivers]
-    write_json(WORK / "coded" / f"{source_id}.json", out)
-    log.info("%s, %d waivers", ", ".join(f"{len(rows)} {table}" for table, rows in out["records"].items()), len(out["waivers"]))
+    return out
 
 
 def _waiver(sheet, waiver):

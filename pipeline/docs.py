@@ -81,7 +81,7 @@ def read_quality(package):
     if not path.exists():
         raise PipelineError(rel(path), 0, "the quality report is missing", "run make (validate) first")
     quality = read_json(path)
-    counts = {t: len(rows) for t, rows in package.items()}
+    counts = {t: len(package[t]) for t in schemas.table_names()}  # the exports are views of these
     if quality.get("counts") != counts or quality.get("version") != version():
         raise PipelineError(rel(path), 0, "the quality report is not the staged package's (its counts or version differ)",
                             "run make (validate) again")
@@ -227,10 +227,23 @@ def codebook_context(tables, package):
         "date_examples": date_examples(package), "count_examples": count_examples(package),
         "categories": [(c, categories.get(c, [])) for c in schemas.declaration("events", "event_category")["values"]],
         "confidence": CONVENTIONS["confidence"], "independence": CONVENTIONS["independence"],
-        "confidence_rule": confidence_rule(),
+        "confidence_rule": confidence_rule(), "disputed": CONVENTIONS["disputed"],
         "grades": schemas.declaration("sources", "reliability")["values"],
         "sources": package["sources"], "n_columns": sum(len(t["columns"]) for t in tables),
+        "dyads": CONVENTIONS["dyads"], "deaths": CONVENTIONS["deaths"], "exports": exports_context(package),
+        "acled_types": CONVENTIONS["acled"]["event_types"],
     }
+
+
+def exports_context(package):
+    """Each export's notes (schemas/exports.yaml), its rule (conventions.yaml) and its row counts."""
+    rules = {"ucdp-ged": CONVENTIONS["ged"]["meaning"], "acled": CONVENTIONS["acled"]["meaning"]}
+    out = []
+    for name in schemas.export_names():
+        spec, rows = schemas.export_spec(name), len(package[name])
+        out.append({**spec, "name": name, "rows": rows, "events": len(package["events"]), "rule": rules[name],
+                    "left_out_rows": len(package["events"]) - rows, "columns": schemas.columns(name)})
+    return out
 
 
 # ---------------------------------------------------------------- the datasheet
@@ -336,6 +349,7 @@ def datasheet_context(tables, package, quality, descriptor):
         "actor_types": Counter(a["actor_type"] for a in package["actors"]),
         "n_actors": len(package["actors"]), "n_aliases": len(package["actor_aliases"]),
         "chars": sum(int(s["chars"]) for s in sources),
+        "reliability": quality["reliability"], "reliability_rule": CONVENTIONS["reliability"],
         "rules": CONVENTIONS["redistribution"], "redistribution_statement": descriptor["x-redistribution"], "quote_statuses": schemas.enum_values("evidence", "quote_status"),
     }
 

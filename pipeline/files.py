@@ -288,6 +288,8 @@ KINDS = {  # kind -> (what it is, test of the loaded value, what to write instea
     "bool": ("true or false", lambda v: v in ("true", "false"), "write true or false"),
     "texts": ("a list of texts", lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "write a list of texts: [a, b]"),
     "list": ("a list", lambda v: isinstance(v, list), "write a list (`- item` lines or [a, b])"),
+    "words_or_map": ("text or a mapping", lambda v: (isinstance(v, str) and v.strip() != "") or isinstance(v, dict),
+                     "write the source's words, or a mapping of them"),
     "map": ("a mapping", lambda v: isinstance(v, dict), "write a mapping (`key: value` lines or {key: value})"),
     "any": ("anything", lambda v: True, ""),
 }

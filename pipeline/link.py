@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from . import actors, schemas
+from . import actors, schemas, structure
 from .code import KEYS, LINEAGE, SHEETS
 from .conventions import CONVENTIONS
 from .files import WORK, PipelineError, read_json, rel, show, write_json
@@ -126,16 +126,43 @@ def independent_count(evidence, corpus):
     return len({root(s) for s in parent})
 
 
-def confidence(grades, independent, disagreement, claimed):
+def confidence(grades, independent, disagreement, claimed, contested):
     """The documented rule (pipeline/conventions.yaml, `confidence`)."""
     rule = CONVENTIONS["confidence"]
-    if all(g in rule["low_grades"] for g in grades):
+    if contested or all(g in rule["low_grades"] for g in grades) or (claimed and independent < 2):
         return "low"
     strong = any(g in rule["high_alone_grades"] for g in grades) or (
-        any(g in rule["high_with_corroboration_grades"] for g in grades) and independent >= 2)
+        independent >= 2 and sum(g in rule["high_with_corroboration_grades"] for g in grades) >= 2)
     if strong and not disagreement and not claimed:
         return "high"
     return "medium"
+
+
+def _notes(rows, column):
+    """The distinct notes (or reasons) of the rows told by several sheets: one as written, several
+    prefixed by their source."""
+    notes = {}
+    for r in rows:
+        if r[column] and r[column] not in notes.values():
+            notes[r["source_id"]] = r[column]
+    if len(notes) == 1:
+        return next(iter(notes.values()))
+    return " | ".join(f"{s}: {n}" for s, n in notes.items())
+
+
+def dispute(rows, disagree, supporting, grades):
+    """(disputed, reason): contested in a sheet (its reason), told only by sources below the
+    floor of `disputed.unsupported_grades` (the counterfactual fan wiki), or told differently by
+    the sources behind the row."""
+    reasons = [_notes([r for r in rows if r["disputed"]], "disputed_reason")] if any(r["disputed"] for r in rows) else []
+    floor = CONVENTIONS["disputed"]["unsupported_grades"]
+    unsupported = all(grades[s] in floor for s in supporting)
+    if unsupported:
+        reasons.append(f"told only by {', '.join(supporting)} (graded {'/'.join(sorted({grades[s] for s in supporting}))}), "
+                       "which no better-graded source confirms")
+    for d in disagree:
+        reasons.append(f"the sources disagree on {d['field']} (" + "; ".join(f"{s}: {v}" for s, v in d["values"].items()) + ")")
+    return bool(reasons), "; ".join(reasons), unsupported
 
 
 def _empty(value):
@@ -147,7 +174,7 @@ def merge(rows, grade_rank):
     filled from the others where it is silent; returns (row, disagreements)."""
     rows = sorted(rows, key=lambda r: grade_rank[r["source_id"]])
     merged, disagreements = dict(rows[0]), []
-    fields = [k for k in rows[0] if k not in ("evidence", "line", "lines", "source_id", "sheet", "disputed")]
+    fields = [k for k in rows[0] if k not in ("evidence", "line", "lines", "source_id", "sheet", "disputed", "disputed_reason", "note")]
     for prefix in GROUP_PREFIXES:
         if f"{prefix}_text" not in merged:
             continue
@@ -208,42 +235,53 @@ def _link():
     manifest = load_manifest()
     source_ids = [e["source_id"] for e in manifest]
     grades = {e["source_id"]: e["reliability"] for e in manifest}
+    redistribution = {e["source_id"]: e["redistribution"] for e in manifest}
     grade_rank = {s: ("ABCDEF".index(grades[s]), i) for i, s in enumerate(source_ids)}
     coded = [read_json(WORK / "coded" / f"{s}.json") for s in source_ids if (SHEETS / f"{s}.yaml").exists()]
     corpus = Corpus(source_ids)
 
     # group rows by id across sheets
-    grouped, table_of, event_actors = {}, {}, set()
+    # conflicts have ids of their own (a war's conflict_id is the event_id of its armed_conflict row)
+    grouped, table_of, event_actors, named = {}, {}, set(), {}
     for sheet in coded:
         where = rel(SHEETS / f"{sheet['source_id']}.yaml")
         for table in KEYS:
             for row in sheet["records"][table]:
                 row = {**row, "source_id": sheet["source_id"], "sheet": where}
-                if table_of.setdefault(row["id"], table) != table:
-                    raise PipelineError(row["sheet"], row["line"], f"id {row['id']!r} is used for both {table_of[row['id']]} and {table}",
+                key = (table == "conflicts", row["id"])
+                if table_of.setdefault(key, table) != table:
+                    raise PipelineError(row["sheet"], row["line"], f"id {row['id']!r} is used for both {table_of[key]} and {table}",
                                         "give records of different tables different ids")
-                grouped.setdefault(row["id"], []).append(row)
+                grouped.setdefault(key, []).append(row)
         event_actors |= {(ea["event_id"], ea["actor_id"], ea["role"]) for ea in sheet["event_actors"]}
+        for ea in sheet["event_actors"]:  # the order the sheets name each role's actors in
+            names = named.setdefault((ea["event_id"], ea["role"]), [])
+            if ea["actor_id"] not in names:
+                names.append(ea["actor_id"])
 
     registry = actors.load()[0]
-    for record_id, rows in grouped.items():
-        if record_id in registry:
+    for (is_conflict, record_id), rows in grouped.items():
+        if record_id in registry and not is_conflict:
             raise PipelineError(rows[0]["sheet"], rows[0]["line"], f"id {record_id!r} is also an actor id",
                                 "give the record an id that names what happened, not who")
     tables = {t: [] for t in schemas.table_names()}
     keys = {t: schemas.table_schema(t)["primaryKey"] for t in tables}
     evidence, disagreements = [], []
-    for record_id, rows in grouped.items():
-        table = table_of[record_id]
+    for key, rows in grouped.items():
+        table, record_id = table_of[key], key[1]
         row, disagree = merge(rows, grade_rank)
         ev = [e for r in rows for e in r["evidence"]]
         independent = independent_count(ev, corpus)
         supporting = sorted({e["source_id"] for e in ev})
-        row["confidence"] = confidence([grades[s] for s in supporting], independent, bool(disagree), bool(row.get("claimed_by")))
+        row["disputed"], row["disputed_reason"], unsupported = dispute(rows, disagree, supporting, grades)
+        # a coder's note often quotes its source: only notes on sources published in full are
+        # published (raw/sources.yaml `redistribution`), so excerpt budgets hold
+        row["note"] = _notes([r for r in rows if redistribution[r["source_id"]] == "full"], "note")
+        row["confidence"] = confidence([grades[s] for s in supporting], independent, bool(disagree), bool(row.get("claimed_by")),
+                                       unsupported or any(r["disputed"] for r in rows))
         if table == "events":
             row["source_count"], row["independent_source_count"] = len(supporting), independent
             row["event_category"] = CONVENTIONS["event_categories"][row["event_type"]]
-        row["disputed"] = any(r["disputed"] for r in rows) or bool(disagree)
         if disagree:
             disagreements.append({"table": table, "record_id": record_id, "sources": supporting, "disagreements": disagree})
         row[keys[table][0]] = record_id
@@ -254,9 +292,14 @@ def _link():
     _check_references(tables, event_actors)
     _check_lineage(tables["relations"])
     tables["event_actors"] = [dict(zip(("event_id", "actor_id", "role"), ea)) for ea in sorted(event_actors)]
-    _add_deaths(tables)
+    structure.check_conflicts(tables)
+    members = structure.add_dyads(tables, named, registry)
+    structure.check_casualties(tables, registry)
+    structure.add_deaths(tables, members, registry)
+    lifetimes = actor_lifetimes(tables, registry)
+    relation_intervals(tables["relations"], lifetimes)
     tables["sources"] = [_source_row(e, corpus) for e in manifest]
-    actor_rows, alias_rows, actor_evidence = _actors(corpus, source_ids, tables, evidence)
+    actor_rows, alias_rows, actor_evidence = _actors(corpus, source_ids, tables, evidence, lifetimes)
     tables["actors"], tables["actor_aliases"] = actor_rows, alias_rows
     tables["evidence"] = sorted(evidence + actor_evidence, key=lambda e: e["evidence_id"])
     for table, rows in tables.items():
@@ -290,7 +333,9 @@ def _evidence_rows(table, record_id, ev):
     out, numbers = [], {}
     for e in sorted(ev, key=lambda e: (e["source_id"], e["char_start"])):
         n = numbers[e["source_id"]] = numbers.get(e["source_id"], 0) + 1
-        out.append({"evidence_id": f"{record_id}--{e['source_id']}-{n}", "record_table": table, "record_id": record_id, **e})
+        # a conflict shares its id with its armed_conflict event: its evidence ids say "conflict-"
+        prefix = "conflict-" if table == "conflicts" else ""
+        out.append({"evidence_id": f"{prefix}{record_id}--{e['source_id']}-{n}", "record_table": table, "record_id": record_id, **e})
     return out
 
 
@@ -347,17 +392,6 @@ def _check_lineage(relations):
                     stack.append((nxt, iter(edges.get(nxt, []))))
 
 
-def _add_deaths(tables):
-    killed_in = {}
-    for c in tables["casualties"]:
-        if c["category"] == "killed" and c["scope"] == "event":
-            killed_in.setdefault(c["event_id"], []).append(c)
-    for event in tables["events"]:
-        killed = killed_in.get(event["event_id"], [])
-        event["deaths_low"] = sum(c["count_low"] for c in killed) if killed else None
-        event["deaths_high"] = sum(c["count_high"] for c in killed) if killed and all(c["count_high"] is not None for c in killed) else None
-
-
 def _source_row(entry, corpus):
     published = parse_date(entry["published"]) if entry["published"] else no_date()
     row = {k: entry[k] for k in schemas.columns("sources") if k in entry}
@@ -366,7 +400,7 @@ def _source_row(entry, corpus):
     return row
 
 
-def _actors(corpus, source_ids, tables, record_evidence):
+def _actors(corpus, source_ids, tables, record_evidence, lifetimes):
     """Actor and alias rows from the registry. An actor's evidence is the first sentence in each
     source that uses one of its names (outside boilerplate); an actor no source names (civilians
     counted as "drug dealers", "all parties" of a total) borrows the quotes of the first record
@@ -384,8 +418,11 @@ def _actors(corpus, source_ids, tables, record_evidence):
     for actor_id, entry in registry.items():
         row = {"actor_id": actor_id, "name": entry["name"], "actor_type": entry["type"], "alignment": entry["alignment"],
                "status": entry["status"], "country_iso3": entry.get("country") or None, "description": entry["description"]}
+        life = lifetimes.get(actor_id, {})
         for prefix in ("founded", "dissolved"):
-            row.update({f"{prefix}_{k}": v for k, v in empty.items()})
+            row.update({f"{prefix}_{k}": v for k, v in (life.get(prefix) or empty).items()})
+        if life.get("status") and entry["status"] in ("unknown", "active", "alive"):
+            row["status"] = life["status"]
         rows.append(row)
         name_re, named = _name_pattern(patterns[actor_id]), False
         for s in source_ids:
@@ -398,6 +435,92 @@ def _actors(corpus, source_ids, tables, record_evidence):
         if not named:
             evidence += _borrowed_evidence(actor_id, tables, record_evidence)
     return rows, alias_rows, evidence
+
+
+DATE_KEYS = ("start", "end", "edtf", "precision", "text", "year_inferred")
+
+
+def actor_lifetimes(tables, registry):
+    """{actor_id: {founded, dissolved: date group, status}} derived from the rows that date an
+    actor's beginning or end, so that no actor date is typed twice: a founding event (its
+    non-person subjects) or a founder_of relation founds; a renamed_to relation ends the old
+    name and founds the new, merged_into ends the subject; a dissolution event (its non-person
+    subjects) ends a group; a person's death (the target of a death_of_leader event, or a
+    killed or executed casualty row of the person) ends a person. The earliest dated row wins;
+    disputed rows (contested, or the fan wiki's alone) date nothing."""
+    found = {}
+
+    def add(actor_id, what, group, status=None):
+        found.setdefault(actor_id, {}).setdefault(what, []).append((group, status))
+    person = lambda a: registry.get(a, {}).get("type") == "person"
+    group_of = lambda row, prefix: {k: row[f"{prefix}_{k}"] for k in DATE_KEYS}
+    roles = {}
+    for ea in tables["event_actors"]:
+        roles.setdefault(ea["event_id"], []).append((ea["role"], ea["actor_id"]))
+    events = {e["event_id"]: e for e in tables["events"]}
+    for e in tables["events"]:
+        if e["disputed"]:
+            continue
+        t, d = e["event_type"], group_of(e, "date")
+        for role, a in roles.get(e["event_id"], []):
+            if t == "founding" and role == "subject" and not person(a):
+                add(a, "founded", d)
+            elif t == "dissolution" and role == "subject" and not person(a):
+                add(a, "dissolved", d, "defunct")
+            elif t == "death_of_leader" and person(a) and (role == "target" or (role == "subject" and not any(
+                    r == "target" for r, _ in roles[e["event_id"]]))):
+                add(a, "dissolved", d, "killed" if any(r == "perpetrator" for r, _ in roles[e["event_id"]]) else "died")
+    for c in tables["casualties"]:
+        if c["category"] in ("killed", "executed") and person(c["actor_id"]) and c["scope"] == "event" and not c["disputed"]:
+            d = group_of(c, "date") if c["date_text"] else group_of(events[c["event_id"]], "date")
+            add(c["actor_id"], "dissolved", d, "killed")
+    for r in tables["relations"]:
+        d = group_of(r, "valid")
+        if r["disputed"]:
+            continue
+        if r["relation"] == "renamed_to":
+            add(r["subject_id"], "dissolved", d, "renamed")
+            add(r["object_id"], "founded", d)
+        elif r["relation"] == "merged_into":
+            add(r["subject_id"], "dissolved", d, "merged")
+        elif r["relation"] == "founder_of" and not person(r["object_id"]):
+            add(r["object_id"], "founded", d)
+    out = {}
+    for actor_id, whats in found.items():
+        for what, items in whats.items():
+            group, status = min(items, key=lambda i: (not i[0]["text"], i[0]["start"] is None, str(i[0]["start"] or ""),
+                                                      str(i[0]["end"] or "")))
+            life = out.setdefault(actor_id, {})
+            if group["text"]:
+                life[what] = group
+            if what == "dissolved":
+                life["status"] = status
+    return out
+
+
+def _first_day(group, prefix):
+    """A group's first day as the start of an EDTF interval the edtf library reads."""
+    first = group[f"{prefix}_edtf"].split("/")[0]
+    return str(group[f"{prefix}_start"]) if group[f"{prefix}_precision"] == "season" or first.startswith("..") else first
+
+
+def relation_intervals(relations, lifetimes):
+    """A lasting relation (conventions.yaml `relations.lasting`) holds from the date its words
+    give until the row that ends it: the end of either party (a person's death, a group's rename,
+    merger or dissolution, as actor_lifetimes dates them); with no such row it stays open ('..')."""
+    lasting = CONVENTIONS["relations"]["lasting"]
+    for r in relations:
+        if r["relation"] not in lasting or not r["valid_start"]:
+            continue
+        ends = [lifetimes[a]["dissolved"] for a in (r["subject_id"], r["object_id"]) if "dissolved" in lifetimes.get(a, {})]
+        ends = [g for g in ends if g["end"] and str(g["end"]) >= str(r["valid_start"])]
+        first = _first_day(r, "valid")
+        if ends:
+            end = min(ends, key=lambda g: str(g["end"]))
+            last = str(end["end"]) if end["precision"] == "season" or "/" in end["edtf"] else end["edtf"]
+            r["valid_end"], r["valid_edtf"] = end["end"], f"{first}/{last}"
+        else:
+            r["valid_end"], r["valid_edtf"] = None, f"{first}/.."
 
 
 class _NameView:

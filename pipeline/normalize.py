@@ -23,7 +23,7 @@ class NormalizeError(ValueError):
 DATE_FORMS = ("26 April 2019, April 26, 2019, the 8th March 2016, April 2019, 2019, early/mid/late 2020, "
               "first/second half of 2020, spring/summer/autumn/winter 2020, early/mid/late July 2018, "
               "the (early/mid/late) 2000s; ranges 3–4 March 2020, May–June 2019, April/May 2013, 2019–2021, "
-              "between X and Y, from X to Y, X through Y, X–present")
+              "between X and Y, from X to Y, X through Y, X–present; open at one end: after X, by X, until X, before X")
 RANK = {"day": 0, "month": 1, "season": 2, "year": 3, "decade": 4}
 PRECISION = {"day": "day", "bare_day": "day", "month": "month", "month_part": "month", "quad": "season",
              "half": "season", "season": "season", "year": "year", "decade": "decade"}
@@ -145,6 +145,9 @@ def parse_date(text: str, context_year: int | None = None) -> dict:
         raise NormalizeError(f"context year {context_year!r} is not a year in 1000–2999")
     s = re.sub(r"\s+", " ", text.strip().lower().replace(",", " ").replace("–", "-").replace("—", "-"))
     s = re.sub(r"\b(early|mid|late)-(?=\w)", r"\1 ", s)
+    bound = _BOUND.fullmatch(s)
+    if bound:
+        return _bounded(text, bound.group(1), parse_date(bound.group(2), context_year))
     while _PREFIX.match(s):
         s = _PREFIX.sub("", s, count=1)
     between = re.fullmatch(r"(?:between|from) (.+)", s)
@@ -200,6 +203,30 @@ def parse_date(text: str, context_year: int | None = None) -> dict:
             "edtf": edtf, "precision": precision, "text": text, "year_inferred": year_inferred, "ongoing": ongoing}
 
 
+_BOUND = re.compile(r"(after|by|until|till|before|no later than) (.+)")
+
+
+def first_day_edtf(group):
+    """The EDTF of a group's first day as an interval end the edtf library reads."""
+    first = group["edtf"].split("/")[0]
+    return group["start"].isoformat() if group["precision"] == "season" or first.startswith("..") else first
+
+
+def _bounded(text, word, group):
+    """'after May 2015' (from May 2015, no end), 'by 18 July 2015' / 'until 2014' (ending then,
+    no earliest day), 'before May 2015' (ending the day before): an interval open at one end."""
+    if group["start"] is None:
+        raise NormalizeError(f"date {text!r}: an open-ended date needs a year, in the words or from the context")
+    if group["ongoing"] or group["end"] is None:
+        raise NormalizeError(f"date {text!r}: {word!r} bounds one date, not an open range")
+    out = {**group, "text": text, "ongoing": False}
+    if word == "after":
+        return {**out, "end": None, "edtf": f"{first_day_edtf(group)}/.."}
+    end = group["end"] if word != "before" else date.fromordinal(group["start"].toordinal() - 1)
+    last = group["edtf"].split("/")[-1] if word != "before" and group["precision"] != "season" else end.isoformat()
+    return {**out, "start": None, "end": end, "edtf": f"../{last}"}
+
+
 def no_date() -> dict:
     """The date group of a record whose source gives no date."""
     return {"start": None, "end": None, "edtf": "", "precision": "unknown", "text": "", "year_inferred": False, "ongoing": False}
@@ -211,7 +238,12 @@ _RELATIVE = re.compile(r"(?:in )?(?:(?P<n>[\w-]+) (?P<unit>day|week|month|year)s
                        r"|within (?P<wn>[\w-]+) (?P<wunit>day|week|month|year)s? of (?:that|this|the same) date"
                        r"|the (?:following|next) (?P<nunit>day|week|month|year)"
                        r"|(?P<later>later )?(?:that|the same|that same) (?P<sunit>month|year)"
-                       r"|the (?P<punit>month|year) (?:prior|before))")
+                       r"|the (?P<punit>month|year) (?:prior|before)"
+                       r"|(?P<soon>(?:soon |shortly |not long )?after(?:wards)?|after that|afterwards|later|subsequently|thereafter"
+                       r"|since the (?:establishment|founding|creation|rise|declaration) of [\w'’ -]+)"
+                       r"|(?P<same>(?:around|at|about) (?:this|that|the) same time|meanwhile|at the time|currently|now)"
+                       r"|(?:on |last |this )?(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday))")
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
 def _add(d, n, unit):
@@ -229,11 +261,14 @@ def shift_date(text: str, anchor: dict) -> dict:
     m = _RELATIVE.fullmatch(" ".join(str(text).split()).lower()) if isinstance(text, str) else None
     if not m:
         raise NormalizeError(f"relative date {text!r} not understood; accepted: 'N days/weeks/months/years later', "
-                             "'within N days/months of that date', 'the following day/week/month/year'")
+                             "'within N days/months of that date', 'the following day/week/month/year', 'that same year', "
+                             "'later that month', 'the month prior', 'soon after', 'around this same time', 'currently', a weekday")
     if anchor["start"] is None or anchor["end"] is None:
         raise NormalizeError(f"relative date {text!r} needs an anchor with a known year and an end")
     if m.group("sunit") or m.group("punit"):
         return _same_period(text, anchor, m)
+    if m.group("soon") or m.group("same") or m.group("wd"):
+        return _around(text, anchor, m)
     unit = m.group("unit") or m.group("wunit") or m.group("nunit")
     words = m.group("n") or m.group("wn")
     n = 1 if words is None or words in ("a", "an", "one") else _number(words)
@@ -247,6 +282,28 @@ def shift_date(text: str, anchor: dict) -> dict:
     edtf = start.isoformat() if start == end else f"{start.isoformat()}/{end.isoformat()}"
     return {"start": start, "end": end, "edtf": edtf, "precision": anchor["precision"] if start == end or m.group("wn") is None else "month",
             "text": text, "year_inferred": anchor["year_inferred"], "ongoing": False}
+
+
+def _around(text, anchor, m):
+    """'soon after' (from the anchor on, no end), 'around this same time' / 'currently' (the
+    anchor's own interval), a weekday ('Monday': the last such day on or before the anchor's
+    last day, within the anchor; anchor a dated article's publication date)."""
+    start, end = date.fromisoformat(str(anchor["start"])), date.fromisoformat(str(anchor["end"]))
+    base = {"text": text, "year_inferred": anchor["year_inferred"], "ongoing": False}
+    if m.group("same"):
+        return {**anchor, **base}
+    if m.group("soon"):
+        return {**anchor, **base, "end": None, "edtf": f"{first_day_edtf({**anchor, 'start': start})}/.."}
+    wd = WEEKDAYS.index(m.group("wd"))
+    last = date.fromordinal(end.toordinal() - (end.weekday() - wd) % 7)
+    first = date.fromordinal(start.toordinal() + (wd - start.weekday()) % 7)
+    if start == end:  # a dated article: its Monday is the last one up to its date
+        return {**base, "start": last, "end": last, "edtf": last.isoformat(), "precision": "day"}
+    if last < start:
+        raise NormalizeError(f"relative date {text!r}: no {m.group('wd')} falls within the anchor {anchor['edtf']}")
+    if first == last:
+        return {**base, "start": first, "end": first, "edtf": first.isoformat(), "precision": "day"}
+    return {**base, "start": first, "end": last, "edtf": f"{first.isoformat()}/{last.isoformat()}", "precision": anchor["precision"]}
 
 
 def _same_period(text, anchor, m):

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import policy, schemas
+from .exports import export_rows
 from .card import card
 from .croissant import croissant
 from .files import ROOT, WORK, read_json, rel, version, write_bytes_atomic
@@ -30,7 +31,7 @@ PARQUET_SETTINGS = dict(compression="zstd", compression_level=9, use_dictionary=
                         data_page_version="1.0", write_statistics=True)
 # What csv_bytes writes, stated in the descriptor for readers that do not guess (RFC 4180, `\n` line ends)
 CSV_DIALECT = {"header": True, "delimiter": ",", "lineTerminator": "\n", "quoteChar": "\"", "doubleQuote": True}
-PANDAS_DTYPES = {"integer": "Int64", "boolean": "boolean", "string": "object", "date": "object"}
+PANDAS_DTYPES = {"integer": "Int64", "boolean": "boolean", "string": "object", "date": "object", "number": "Float64"}
 
 
 def last_commit_date():
@@ -155,18 +156,19 @@ def package():
     if PACKAGE.exists():
         shutil.rmtree(PACKAGE)
     resources = []
-    for table in schemas.table_names():
-        rows = tables[table]
+    exported = export_rows(tables)
+    # the contract's tables at the top; the exports in other formats' columns under exports/
+    for table, rows, folder in [(t, tables[t], "") for t in schemas.table_names()] + [(n, exported[n], "exports/") for n in exported]:
         csv_data, parquet_data = csv_bytes(table, rows), parquet_bytes(table, rows)
-        write_bytes_atomic(PACKAGE / f"{table}.csv", csv_data)
-        write_bytes_atomic(PACKAGE / f"{table}.parquet", parquet_data)
+        write_bytes_atomic(PACKAGE / f"{folder}{table}.csv", csv_data)
+        write_bytes_atomic(PACKAGE / f"{folder}{table}.parquet", parquet_data)
         write_bytes_atomic(PACKAGE / "schemas" / f"{table}.json", _json_bytes(standalone_schema(table)))
         common = {"type": "table", "description": schemas.table_description(table)}
-        resources.append({"name": table, "path": f"{table}.csv", "format": "csv", "mediatype": "text/csv",
+        resources.append({"name": table, "path": f"{folder}{table}.csv", "format": "csv", "mediatype": "text/csv",
                           "encoding": "utf-8", "dialect": CSV_DIALECT, "bytes": len(csv_data), "hash": _digest(csv_data), **common,
                           "schema": schemas.table_schema(table)})
         # no `bytes` on Parquet: frictionless 5.21 fails it wrongly; validate checks size and hash itself
-        resources.append({"name": f"{table}-parquet", "path": f"{table}.parquet", "format": "parquet",
+        resources.append({"name": f"{table}-parquet", "path": f"{folder}{table}.parquet", "format": "parquet",
                           "mediatype": "application/vnd.apache.parquet", "hash": _digest(parquet_data), **common,
                           "schema": schemas.table_schema(table, "-parquet")})
         log.debug("%s: %d rows, %d bytes CSV, %d bytes Parquet", table, len(rows), len(csv_data), len(parquet_data))
@@ -175,10 +177,11 @@ def package():
     how_to_cite = citation(package_descriptor)
     write_bytes_atomic(PACKAGE / "croissant.json", _json_bytes(croissant(package_descriptor, how_to_cite)))
     write_bytes_atomic(PACKAGE / "README.md", card(package_descriptor, how_to_cite,
-                                                   {t: len(tables[t]) for t in schemas.table_names()}).encode("utf-8"))
+                                                   {**{t: len(tables[t]) for t in schemas.table_names()},
+                                                    **{n: len(r) for n, r in exported.items()}}).encode("utf-8"))
     # the package's own checker, for users' CI: standard library and pyarrow only
     write_bytes_atomic(PACKAGE / "verify.py", (ROOT / "pipeline" / "verify.py").read_bytes())
-    log.info("%d tables, %d rows, as CSV and Parquet -> %s", len(resources) // 2, sum(len(tables[t]) for t in schemas.table_names()),
+    log.info("%d tables and %d exports, %d rows, as CSV and Parquet -> %s", len(schemas.table_names()), len(exported), sum(len(tables[t]) for t in schemas.table_names()),
              rel(PACKAGE))
 
 

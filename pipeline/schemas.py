@@ -6,12 +6,27 @@ from functools import lru_cache
 from .files import ROOT, read_config
 
 # Table Schema type -> the pyarrow type (by name: pyarrow is imported only where Parquet is written)
-ARROW_TYPES = {"string": "string", "integer": "int64", "boolean": "bool_", "date": "date32"}
+ARROW_TYPES = {"string": "string", "integer": "int64", "boolean": "bool_", "date": "date32", "number": "float64"}
 
 
 @lru_cache(maxsize=None)
 def _spec():
     return read_config(ROOT / "schemas" / "fields.yaml"), read_config(ROOT / "schemas" / "tables.yaml")["tables"]
+
+
+@lru_cache(maxsize=None)
+def _exports():
+    return read_config(ROOT / "schemas" / "exports.yaml")["exports"]
+
+
+def export_names():
+    """The exports in other formats' columns (schemas/exports.yaml), published under exports/."""
+    return list(_exports())
+
+
+def export_spec(name):
+    """An export's title, description, format, `cannot_hold` and `left_out` notes."""
+    return {k: v for k, v in _exports()[name].items() if k != "fields"}
 
 
 def _field(name, spec, patterns):
@@ -58,14 +73,18 @@ def table_names():
 
 
 def table_description(table):
-    return _spec()[1][table]["description"]
+    return (_exports() if table in _exports() else _spec()[1])[table]["description"]
 
 
 @lru_cache(maxsize=None)
 def _table_schema(table):
     fields_spec, tables = _spec()
-    spec = tables[table]
-    fields = [f for entry in spec["fields"] for f in _expand(entry, fields_spec)]
+    if table in _exports():  # an export declares its own columns, in its format's order
+        spec = _exports()[table]
+        fields = [_field(name, column, fields_spec["patterns"]) for name, column in spec["fields"].items()]
+    else:
+        spec = tables[table]
+        fields = [f for entry in spec["fields"] for f in _expand(entry, fields_spec)]
     schema = {"fields": fields, "primaryKey": list(spec["primaryKey"])}
     if spec.get("foreignKeys"):
         schema["foreignKeys"] = [
@@ -76,7 +95,7 @@ def _table_schema(table):
 
 
 def _pk(table):
-    return _spec()[1][table]["primaryKey"]
+    return (_exports() if table in _exports() else _spec()[1])[table]["primaryKey"]
 
 
 def table_schema(table, resource_suffix=""):
@@ -140,7 +159,7 @@ def arrow_schema(table):
     out = []
     for f in _table_schema(table)["fields"]:
         arrow_type = getattr(pa, ARROW_TYPES[f["type"]])()
-        if "enum" in f.get("constraints", {}):
+        if "enum" in f.get("constraints", {}) and f["type"] == "string":
             arrow_type = pa.dictionary(pa.int32(), pa.string())
         out.append(pa.field(f["name"], arrow_type, nullable=not f.get("constraints", {}).get("required", False)))
     return pa.schema(out)

@@ -18,6 +18,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
+from .conventions import CONVENTIONS
 from .files import ROOT, WORK, Mapping, PipelineError, read_json, rel, write_bytes_atomic
 from .ingest import read_raw
 
@@ -42,7 +43,7 @@ WIDTH = 1100
 def load():
     """The validated package: descriptor, rows of every CSV table (as strings) and quality.json."""
     descriptor = read_json(PACKAGE / "datapackage.json")
-    resources = {r["name"]: r for r in descriptor["resources"] if r["format"] == "csv"}
+    resources = {r["name"]: r for r in descriptor["resources"] if r["format"] == "csv" and not r["path"].startswith("exports/")}
     tables = {}
     for name, resource in resources.items():
         path = PACKAGE / resource["path"]
@@ -234,18 +235,16 @@ def overview(resources, tables, quality):
 
 # ---------------------------------------------------------------- timeline
 
-def conflict_titles(events):
-    """A conflict's name is the title of its armed_conflict row when there is one, else its slug."""
-    by_id = {e["event_id"]: e["title"] for e in events}
-    return {e["conflict"]: by_id.get(e["conflict"], e["conflict"]) for e in events}
+def conflict_names(tables):
+    """Conflicts by name (conflicts.name), never by slug."""
+    return {c["conflict_id"]: c["name"] for c in tables["conflicts"]}
 
 
-def timeline(resources, events):
+def timeline(resources, events, names):
     """Dated events as date_start..date_end bars in one lane per conflict, coloured by category;
     the events without a known year are returned for a list of their own."""
     categories = enum(resources, "events", "event_category")
     colour = colours(categories, CATEGORY_PALETTE)
-    names = conflict_titles(events)
     dated = [e for e in events if e["date_start"]]
     undated = sorted((e for e in events if not e["date_start"]), key=lambda e: (names[e["conflict"]], e["title"], e["event_id"]))
     axis = TimeAxis([parse_date(e["date_start"]) for e in dated] + [parse_date(e["date_end"]) for e in dated if e["date_end"]],
@@ -482,6 +481,40 @@ def casualties(resources, tables):
             "open": sum(1 for r in rows if not r["count_high"]), "claimed": sum(1 for r in rows if r["claimed_by"])}
 
 
+# ---------------------------------------------------------------- conflicts and dyads
+
+def conflicts(tables):
+    """The conflict tree (by name, with its events and dyads), and deaths by dyad and year by the
+    codebook's rule (casualty rows with scope event and an empty part_of, best figure), with the
+    figures a party claims apart from the rest."""
+    names, actors = conflict_names(tables), {a["actor_id"]: a["name"] for a in tables["actors"]}
+    children = defaultdict(list)
+    for c in sorted(tables["conflicts"], key=lambda c: c["name"]):
+        children[c["parent_conflict_id"]].append(c["conflict_id"])
+    events = {e["event_id"]: e for e in tables["events"]}
+    n_events, n_dyads = Counter(e["conflict"] for e in events.values()), Counter(d["conflict_id"] for d in tables["dyads"])
+
+    def tree(parent):
+        return [{"id": c, "name": names[c], "events": n_events[c], "dyads": n_dyads[c], "children": tree(c)} for c in children[parent]]
+    deaths = CONVENTIONS["deaths"]["categories"]
+    cells, years = defaultdict(lambda: [0, 0]), set()
+    for c in tables["casualties"]:
+        e = events[c["event_id"]]
+        if c["category"] not in deaths or c["scope"] != "event" or c["part_of"] or not e["dyad_id"]:
+            continue
+        same_year = e["date_start"] and e["date_end"] and e["date_start"][:4] == e["date_end"][:4]
+        year = e["date_start"][:4] if same_year else "?"
+        years.add(year)
+        cells[(e["dyad_id"], year)][1 if c["claimed_by"] else 0] += int(c["count_best"] or c["count_low"])
+    year_list = sorted(y for y in years if y != "?") + (["?"] if "?" in years else [])
+    dyads = sorted({d for d, _ in cells}, key=lambda d: d)
+    by_id = {d["dyad_id"]: d for d in tables["dyads"]}
+    rows = [{"dyad": d, "name": f"{actors[by_id[d]['side_a']]} vs {actors[by_id[d]['side_b']]}",
+             "conflict": names[by_id[d]["conflict_id"]], "violence": by_id[d]["type_of_violence"],
+             "cells": [cells.get((d, y)) for y in year_list]} for d in dyads]
+    return {"tree": tree(""), "years": year_list, "rows": rows, "count": len(tables["conflicts"])}
+
+
 # ---------------------------------------------------------------- data.js
 
 def evidence_links(resources):
@@ -554,7 +587,8 @@ def render():
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     context = {
         "package": descriptor, "quality": quality, "tables": tables, "resources": resources,
-        "overview": overview(resources, tables, quality), "timeline": timeline(resources, tables["events"]),
+        "overview": overview(resources, tables, quality), "timeline": timeline(resources, tables["events"], conflict_names(tables)),
+        "conflicts": conflicts(tables),
         "network": network(resources, tables), "casualties": casualties(resources, tables),
         "network_relations": NETWORK_RELATIONS,
     }

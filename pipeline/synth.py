@@ -27,8 +27,9 @@ YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")  # as pipeline.code reads years
 TOKEN = re.compile(r"(?<!\w)[A-Za-z]{3,}(?!\w)")  # a word of 3+ ASCII letters
 WORD = re.compile(r"[a-z]+")
 QUOTE_KEYS = ("quote", "context", "text")  # verbatim passages: rewritten from where they stand
-VALUE_KEYS = ("date", "valid", "count", "anchor")  # words normalize reads: only their years shift
-ID_KEYS = ("id", "event", "responds_to")  # record IDs and references to records
+# words normalize reads (also inside date {from, to} and count {name(s)} mappings): only their years shift
+VALUE_KEYS = ("date", "valid", "count", "anchor", "from", "to", "name", "names")
+ID_KEYS = ("id", "event", "responds_to", "conflict", "parent", "part_of")  # record IDs and references to records
 FREE_KEYS = ("title", "summary", "note", "published", "published_note")  # free text: years shift
 SHEET_TABLES = ("events", "pledges", "casualties", "relations")
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -72,8 +73,11 @@ def protected_words(texts, sheets, registry):
     for sheet in sheets.values():
         for record in _records(sheet):
             for key in VALUE_KEYS:
-                if isinstance(record.get(key), str):
-                    hard |= set(WORD.findall(record[key].lower()))
+                value = record.get(key)
+                for words in value.values() if isinstance(value, dict) else [value]:
+                    for w in words if isinstance(words, list) else [words]:
+                        if isinstance(w, str):
+                            hard |= set(WORD.findall(w.lower()))
     for text in texts.values():
         for pattern in (candidates.NUMBER, candidates.CASUALTY, candidates.PLEDGE, candidates.DATE):
             for m in pattern.finditer(text):

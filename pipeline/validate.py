@@ -9,7 +9,7 @@ import shutil
 
 import pandas as pd
 
-from . import policy, schemas
+from . import policy, reliability, schemas, structure
 from .files import WORK, PipelineError, read_json, rel, write_bytes_atomic, write_json
 from .publish import PACKAGE, version
 
@@ -44,15 +44,15 @@ def parquet_checks(package=PACKAGE):
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
     problems = []
-    for table in schemas.table_names():
+    for table, path in [(t, t) for t in schemas.table_names()] + [(n, f"exports/{n}") for n in schemas.export_names()]:
         expected = schemas.arrow_schema(table)
-        parquet = pq.read_table(package / f"{table}.parquet")
+        parquet = pq.read_table(package / f"{path}.parquet")
         if not parquet.schema.remove_metadata().equals(expected):
             problems.append(f"{table}-parquet: schema: the Parquet types are {parquet.schema.remove_metadata()}, not {expected}")
             continue
         plain = pa.schema([(f.name, pa.string() if pa.types.is_dictionary(f.type) else f.type) for f in expected])
         try:
-            from_csv = pacsv.read_csv(package / f"{table}.csv", parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            from_csv = pacsv.read_csv(package / f"{path}.csv", parse_options=pacsv.ParseOptions(newlines_in_values=True),
                                       convert_options=pacsv.ConvertOptions(
                                           column_types=plain, include_columns=plain.names, null_values=[""],
                                           strings_can_be_null=True, true_values=["true"], false_values=["false"]))
@@ -111,6 +111,11 @@ def derive_checks(frames):
     casualties["scope_consistent"] = [
         (scope != "event") if event_type == "armed_conflict" else (scope != "conflict_total")
         for event_type, scope in zip(event_types, casualties["scope"])]
+    events = frames["events"]
+    # GED's rule: the best figure by party sums to the best figure (all empty for an event without deaths)
+    split = events[["deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown"]]
+    events["deaths_split_sums_to_best"] = [(pd.isna(best) and row.isna().all()) or (not pd.isna(best) and row.sum() == best)
+                                           for best, (_, row) in zip(events["deaths_best"], split.iterrows())]
     used = set()
     for table, cols in schemas.references_to("actors").items():
         if table != "actor_aliases":
@@ -128,6 +133,9 @@ def expectations():
                                                                         ignore_row_if="either_value_is_missing")),
            ("casualties", gxe.ExpectColumnValuesToBeInSet(column="scope_consistent", value_set=[True])),
            ("evidence", gxe.ExpectColumnValuesToBeInSet(column="quote_matches", value_set=[True])),
+           ("events", gxe.ExpectColumnValuesToBeInSet(column="deaths_split_sums_to_best", value_set=[True])),
+           ("events", gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="deaths_best", column_B="deaths_low", or_equal=True,
+                                                                  ignore_row_if="either_value_is_missing")),
            ("evidence", gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="char_end", column_B="char_start")),
            ("actors", gxe.ExpectColumnValuesToBeInSet(column="used_or_explained", value_set=[True]))]
     for table in ("events", "pledges", "casualties", "relations", "actors"):
@@ -198,6 +206,10 @@ def validate():
         "disputed_rows": {t: sorted(frames[t].loc[frames[t]["disputed"], schemas.table_schema(t)["primaryKey"][0]].tolist())
                           for t in ("events", "pledges", "casualties", "relations")},
         "shared_passages": linked["shared_passages"],
+        "confidence": {t: {v: int((frames[t]["confidence"] == v).sum()) for v in schemas.enum_values(t, "confidence")}
+                       for t in ("events", "pledges", "casualties", "relations")},
+        "reliability": reliability.redact(read_json(WORK / "reliability.json"), policies),
+        "sums_beside_totals": structure.sums_beside_totals(linked["tables"]),
     }
     failed = [f"{e['table']}: {e['expectation']} {e['kwargs']} ({e['unexpected_count']} rows)" for e in report["expectations"] if not e["success"]]
     failed += report["frictionless"]["errors"] + report["file_checks"] + coverage_failures(linked["candidate_coverage"])
@@ -233,11 +245,27 @@ def markdown(report):
             out.append(f"- {d['table']} `{d['record_id']}`, {item['field']}: {values}")
     if not report["disagreements"]:
         out.append("None found: where several sources tell the same record, their dates and figures overlap.")
+    out += ["", "## Confidence", "", "By the rule in pipeline/conventions.yaml (`confidence`).", "",
+            "| table | " + " | ".join(next(iter(report["confidence"].values()))) + " |", "|---|---|---|---|"]
+    out += [f"| {t} | " + " | ".join(str(n) for n in c.values()) + " |" for t, c in report["confidence"].items()]
     out += ["", "## Rows marked disputed", "", "Contested by a party or a source, or told differently by the sources behind them.", ""]
     out += [f"- {t}: " + ", ".join(f"`{i}`" for i in ids) for t, ids in report["disputed_rows"].items() if ids]
     out += ["", "## Passages copied between sources", ""]
     out += [f"- {p['source_id']} [{p['char_start']}:{p['char_end']}] is {p['shared_fraction']:.0%} shared with {p['also_in']}"
             for p in report["shared_passages"]]
+    out += ["", "## Event sums beside the totals that cover them", "",
+            "Deaths summed over event rows by the codebook's rule (casualty rows with scope event and an empty part_of), "
+            "per conflict (with the conflicts inside it) and per dyad, beside every aggregate or conflict_total death figure "
+            "that says it covers them. A sum below a total means events the sources do not tell one by one; "
+            "high is open (+) when a figure has no upper bound.", "",
+            "| conflict or dyad | events (with deaths) | low | best (claimed) | high | totals covering it |", "|---|---|---|---|---|---|"]
+    for s in report["sums_beside_totals"]:
+        if s["events_with_deaths"] or s["totals"]:
+            totals = "; ".join(f"`{t['casualty_id']}` {t['count_text']}" + (f" ({t['date_text']})" if t["date_text"] else "")
+                               + (f", part of `{t['part_of']}`" if t["part_of"] else "") for t in s["totals"]) or "none"
+            out.append(f"| {s['kind']} `{s['id']}` | {s['events']} ({s['events_with_deaths']}) | {s['deaths_low']} | "
+                       f"{s['deaths_best']} ({s['claimed_best']}) | {s['deaths_high'] if s['deaths_high'] is not None else '+'} | {totals} |")
+    out += [""] + reliability.markdown(report["reliability"]).rstrip("\n").split("\n")
     fr = report["frictionless"]
     passed = sum(e["success"] for e in report["expectations"])
     out += ["", "## Validation", "", f"- Frictionless: {'valid' if fr['valid'] else 'INVALID'} ({fr['error_count']} errors)",

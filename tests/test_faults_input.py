@@ -68,18 +68,18 @@ FAULTS = {
     "ongoing not true or false": (lambda r: edit(r, SHEET, "    conflict: tiny-war", "    ongoing: No\n    conflict: tiny-war"),
                                   "tiny.yaml:9: ongoing 'No' is not true or false"),
     "self relation": (lambda r: append(r, SHEET, "relations:\n" + relation("Group A", "allied_with", "group-a", "a-and-a")),
-                      "tiny.yaml:28: 'Group A' allied_with 'group-a': an actor related to itself"),
+                      "tiny.yaml:33: 'Group A' allied_with 'group-a': an actor related to itself"),
     "self pledge": (lambda r: append(r, SHEET, "pledges:\n  - id: a-to-a\n    pledger: Group A\n    pledgee: Group A\n    type: bayah\n"
                                      "    quote: In early March 2021 Group A and Group B fought near Testville.\n"),
-                    "tiny.yaml:27: 'Group A' pledges to itself"),
+                    "tiny.yaml:32: 'Group A' pledges to itself"),
     "lineage cycle": (lambda r: append(r, SHEET, "relations:\n" + relation("Group A", "renamed_to", "Group B", "a-renamed-b")
                                        + relation("Group B", "renamed_to", "Group A", "b-renamed-a")),
-                      "tiny.yaml:33: the renamed_to relations form a cycle: group-a renamed_to group-b, group-b renamed_to group-a"),
+                      "tiny.yaml:38: the renamed_to relations form a cycle: group-a renamed_to group-b, group-b renamed_to group-a"),
     "count beyond int64": (lambda r: (new_raw_bytes(r, TEXT.replace(b"killed over seventy", b"killed 99999999999999999999")),
                                       edit(r, SHEET, "count: over seventy", "count: 99999999999999999999"),
                                       edit(r, SHEET, "Group A killed over seventy", "Group A killed 99999999999999999999")),
                            "tiny.yaml:19: count '99999999999999999999' is larger than 9,007,199,254,740,991"),
-    "sheet alias bomb": (lambda r: append(r, SHEET, BOMB.replace("b", "waivers-b")), "tiny.yaml:30: invalid YAML: aliases expand"),
+    "sheet alias bomb": (lambda r: append(r, SHEET, BOMB.replace("b", "waivers-b")), "tiny.yaml:35: invalid YAML: aliases expand"),
     "sheet of no source": (lambda r: shutil.copy(r / SHEET, r / "annotations/sources/other.yaml"),
                            "annotations/sources/other.yaml: the sheet's name is not `<source_id>.yaml` of a source in raw/sources.yaml"),
     # pyproject.toml

@@ -28,8 +28,11 @@ for (name in tables) {
   cat(sprintf("csv %s %d rows: %s\n", name, nrow(table), paste(names(classes), classes, sep = "=", collapse = " ")))
 }
 
+# the exports (exports/*.csv, views in other formats' columns) are files only, not in the database
+in_database <- vapply(Filter(function(r) identical(r$format, "csv") && !startsWith(r$path, "exports/"), package$resources),
+                      function(r) r$name, "")
 database <- dbConnect(RSQLite::SQLite(), file.path(folder, "aq-is-conflict.sqlite"), flags = RSQLite::SQLITE_RO)
-for (name in tables) {
+for (name in in_database) {
   cat(sprintf("sqlite %s %d rows\n", name, dbGetQuery(database, sprintf("SELECT count(*) AS n FROM %s", dbQuoteIdentifier(database, name)))$n))
 }
 dbDisconnect(database)

@@ -251,6 +251,45 @@ def test_chart_marks_open_their_evidence_and_the_type_filter_dims_the_rest(page)
     assert page.locator("#chart-timeline .mark.dim").count() == sum(1 for e in dated if e["event_type"] != chosen)
 
 
+def test_conflicts_are_shown_by_name_never_by_slug(page):
+    conflicts = rows("conflicts")
+    names, slugs = {c["name"] for c in conflicts}, {c["conflict_id"] for c in conflicts} - {c["name"] for c in conflicts}
+    lanes = page.eval_on_selector_all("#chart-timeline text.lane-label", "ts => ts.map(t => t.textContent)")
+    assert lanes and all(lane.rsplit(" (", 1)[0] in names for lane in lanes), lanes
+    matrix = page.eval_on_selector_all("#timeline table.matrix th.rot span", "ss => ss.map(s => s.textContent)")
+    tree = page.locator("#conflict-tree .conflict-name").all_text_contents()
+    assert sorted(tree) == sorted(names)
+    for text in lanes + matrix + tree:
+        assert text.rsplit(" (", 1)[0] not in slugs, text
+
+
+def test_the_conflict_tree_nests_each_conflict_in_its_parent(page):
+    for c in rows("conflicts"):
+        inside = page.locator(f'#conflict-tree li[data-conflict="{c["parent_conflict_id"]}"] > ul > li[data-conflict="{c["conflict_id"]}"]')
+        top = page.locator(f'#conflict-tree > ul > li[data-conflict="{c["conflict_id"]}"]')
+        assert (inside if c["parent_conflict_id"] else top).count() == 1, c["conflict_id"]
+
+
+def test_deaths_by_dyad_and_year_follow_the_summing_rule_with_claims_apart(page):
+    """Computed here from the CSV files: death rows of single events with an empty part_of, best
+    figure (else low), by the event's dyad and year; a party's claims in their own number."""
+    events = {e["event_id"]: e for e in rows("events")}
+    expected = {}
+    for c in rows("casualties"):
+        e = events[c["event_id"]]
+        if c["category"] not in ("killed", "executed") or c["scope"] != "event" or c["part_of"] or not e["dyad_id"]:
+            continue
+        year = e["date_start"][:4] if e["date_start"] and e["date_end"][:4] == e["date_start"][:4] else "?"
+        cell = expected.setdefault((e["dyad_id"], year), [0, 0])
+        cell[1 if c["claimed_by"] else 0] += int(c["count_best"] or c["count_low"])
+    shown = page.eval_on_selector_all("#dyad-years td[data-deaths]", "tds => tds.map(td => [td.parentElement.dataset.dyad, "
+                                      "td.dataset.year, +td.dataset.deaths, +td.dataset.claimed, td.textContent])")
+    assert {(d, y): [a, b] for d, y, a, b, _ in shown} == expected
+    assert any(b for _, _, _, b, _ in shown), "no claimed figure shown apart"
+    for _, _, _, claimed, text in shown:
+        assert (f"({claimed} claimed)" in text) == bool(claimed)
+
+
 def test_a_chromium_that_cannot_be_installed_fails_with_the_fix(monkeypatch, tmp_path):
     monkeypatch.setitem(globals(), "CHROMIUM", tmp_path / "no-chromium")
     monkeypatch.setitem(globals(), "APT_INSTALL", [["false"]])

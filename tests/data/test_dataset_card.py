@@ -34,5 +34,6 @@ def test_a_table_loads_by_name_with_its_rows_and_types(load, table):
 
 def test_the_card_has_one_config_per_table_and_events_is_the_default():
     header = (BUILD / "README.md").read_text().split("---")[1]
-    assert [line.split(": ")[1] for line in header.splitlines() if line.startswith("- config_name:")] == schemas.table_names()
+    assert [line.split(": ")[1] for line in header.splitlines() if line.startswith("- config_name:")] == (
+        schemas.table_names() + schemas.export_names())
     assert "- config_name: events\n  data_files: events.parquet\n  default: true" in header

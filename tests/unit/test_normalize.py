@@ -340,7 +340,9 @@ def test_a_relative_date_without_a_known_anchor_year_is_refused():
     with pytest.raises(NormalizeError):
         shift_date("three days later", parse_date("15 July"))
     with pytest.raises(NormalizeError):
-        shift_date("soon after", parse_date("15 July 2018"))
+        shift_date("soon after", parse_date("15 July"))
+    with pytest.raises(NormalizeError):
+        shift_date("yesterday", parse_date("15 July 2018"))
 
 
 def test_same_and_previous_periods_follow_their_anchor():
@@ -356,3 +358,39 @@ def test_same_and_previous_periods_follow_their_anchor():
 def test_every_qualifier_the_parser_gives_is_a_published_value(text):
     from pipeline import schemas
     assert parse_count(text)["qualifier"] in schemas.enum_values("casualties", "count_qualifier")
+
+
+@pytest.mark.parametrize("text, start, end, edtf, precision", [
+    ("after May 2015", D(2015, 5, 1), None, "2015-05/..", "month"),
+    ("by 18 July 2015", None, D(2015, 7, 18), "../2015-07-18", "day"),
+    ("By January 2020", None, D(2020, 1, 31), "../2020-01", "month"),
+    ("until 2014", None, D(2014, 12, 31), "../2014", "year"),
+    ("before May 2015", None, D(2015, 4, 30), "../2015-04-30", "month"),
+    ("by early 2020", None, D(2020, 4, 30), "../2020-04-30", "season"),
+])
+def test_bounded_dates_are_intervals_open_at_one_end(text, start, end, edtf, precision):
+    got = parse_date(text)
+    assert (got["start"], got["end"], got["edtf"], got["precision"], got["ongoing"]) == (start, end, edtf, precision, False)
+    parse_edtf(got["edtf"])
+
+
+def test_a_bounded_date_needs_a_year():
+    assert parse_date("by 18 July", context_year=2015)["end"] == D(2015, 7, 18)
+    with pytest.raises(NormalizeError, match="needs a year"):
+        parse_date("after 26 April")
+
+
+def test_soon_after_opens_from_the_anchor_and_the_same_time_is_the_anchor():
+    soon = shift_date("soon after", parse_date("October 2021"))
+    assert (soon["start"], soon["end"], soon["edtf"]) == (D(2021, 10, 1), None, "2021-10/..")
+    same = shift_date("Around this same time", parse_date("late 2020"))
+    assert (same["start"], same["end"], same["precision"]) == (D(2020, 9, 1), D(2020, 12, 31), "season")
+
+
+def test_a_weekday_is_the_last_one_on_or_before_a_dated_anchor():
+    # 12 June 2017 was a Monday; 14 June a Wednesday
+    assert shift_date("Monday", parse_date("14 June 2017"))["start"] == D(2017, 6, 12)
+    assert shift_date("on Wednesday", parse_date("14 June 2017"))["end"] == D(2017, 6, 14)
+    year = shift_date("Monday", parse_date("2017"))
+    assert (year["start"], year["end"], year["precision"]) == (D(2017, 1, 2), D(2017, 12, 25), "year")
+    assert shift_date("currently", parse_date("30 August 2016"))["edtf"] == "2016-08-30"

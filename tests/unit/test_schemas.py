@@ -4,7 +4,7 @@ from pipeline.conventions import CONVENTIONS
 
 
 def test_every_contract_table_is_declared():
-    assert schemas.table_names() == ["sources", "actors", "actor_aliases", "relations", "events", "event_actors",
+    assert schemas.table_names() == ["sources", "actors", "actor_aliases", "relations", "conflicts", "dyads", "events", "event_actors",
                                      "pledges", "casualties", "evidence"]
 
 

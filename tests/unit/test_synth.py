@@ -2,6 +2,7 @@
 found where the code stage looks for it, IDs stay unique, references stay valid, and each copy
 codes to as many rows as the real sheets hold, with its dates shifted by its own whole years."""
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -60,8 +61,9 @@ def test_each_copy_shifts_its_dates_by_whole_years(corpus):
     _, linked = corpus
     events = {row["event_id"]: row for row in linked["tables"]["events"]}
     shift = synth.year_shift(2) - synth.year_shift(1)
+    weekday = re.compile(r"(?i)\b(mon|tues|wednes|thurs|fri|satur|sun)day\b")  # a weekday moves with the calendar
     dated = [(events[i]["date_start"], events[i.replace("-x1", "-x2")]["date_start"])
-             for i in events if i.endswith("-x1") and events[i]["date_start"]]
+             for i in events if i.endswith("-x1") and events[i]["date_start"] and not weekday.search(events[i]["date_text"])]
     assert dated and shift
     for first, second in dated:
         assert int(second[:4]) - int(first[:4]) == shift and second[4:] == first[4:]
