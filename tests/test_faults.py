@@ -89,7 +89,7 @@ FAULTS = {
                        "tiny.yaml:19: count '-70' cannot be read: count '-70': a count cannot be negative"),
     "dangling event": (lambda r: edit(r, SHEET, "event: battle-of-testville", "event: battle-of-nowhere"), "tiny.yaml:15: event_id 'battle-of-nowhere' names no coded event"),
     "dangling pledge": (lambda r: (r / SHEET).write_text((r / SHEET).read_text() + PLEDGE, encoding="utf-8"),
-                        "tiny.yaml:30: responds_to 'no-such-pledge' names no coded pledge"),
+                        "tiny.yaml:35: responds_to 'no-such-pledge' names no coded pledge"),
     "package fails validation": (lambda r: edit(r, "annotations/actors.yaml", "description: Another fixture group.}\n",
                                                 "description: Another fixture group.}\n  - {id: group-c, name: Group C, type: armed_group, alignment: other, status: active, description: Named by no source.}\n"),
                                  "validation failed"),

@@ -67,6 +67,24 @@ def test_declared_types_coerce_or_refuse_at_the_field_line():
             check(_parse(text, "f.yaml"), SPEC, "f.yaml", "record", "id")
 
 
+def test_the_sheet_declarations_take_the_mapping_forms_and_refuse_other_types_at_their_line():
+    from pipeline.code import fields
+    casualty = _parse("id: c\nevent: e\nactor: A\ncategory: killed\nscope: aggregate\ncount: {names: [A, B]}\n"
+                      "date: {from: May 2014, to: June 2014}\npart_of: d\ncovers: {sides: [A, B]}\nquote: q\n", "s.yaml")
+    record = check(casualty, fields("casualties"), "s.yaml", "casualties record", "id")
+    assert (record["count"], record["date"], record["covers"]) == ({"names": ["A", "B"]}, {"from": "May 2014", "to": "June 2014"}, {"sides": ["A", "B"]})
+    conflict = _parse("id: w\nname: War\ntype: non_state\nparent: v\nongoing: 'true'\nquote: q\n", "s.yaml")
+    assert check(conflict, fields("conflicts"), "s.yaml", "conflicts record", "id")["ongoing"] is True
+    for table, text, message in [("casualties", "id: c\nevent: e\nactor: A\ncategory: killed\nscope: event\ncount: [71]\nquote: q\n",
+                                  "s.yaml:6: count ['71'] is not text or a mapping"),
+                                 ("casualties", "id: c\nevent: e\nactor: A\ncategory: killed\nscope: event\ncount: '1'\ncovers: x\nquote: q\n",
+                                  "s.yaml:7: covers 'x' is not a mapping"),
+                                 ("conflicts", "id: w\ntype: non_state\nquote: q\nname: [W]\n", "s.yaml:4: name ['W'] is not non-empty text"),
+                                 ("conflicts", "id: w\nname: W\ntype: war\nquote: q\n", "s.yaml:3: type 'war' is not one of")]:
+        with pytest.raises(PipelineError, match=re.escape(message)):
+            check(_parse(text, "s.yaml"), fields(table), "s.yaml", f"{table} record", "id")
+
+
 def test_a_backtracking_pattern_cannot_hang_ingest(tmp_path, monkeypatch):
     """RE2 matches in time linear in the line: `(a+)+$` against 100,000 a's and a b is instant."""
     rules = tmp_path / "boilerplate.yaml"
