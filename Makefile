@@ -4,13 +4,19 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := all
+# Values from the command line or a file reach a shell only inside single quotes: $(call q,x).
+# FROM and SOURCE are data: taken unexpanded ($(value ...)) and kept out of the environment,
+# so neither `;` nor `$$(shell ...)` in them runs anything.
+q = '$(subst ','\'',$(1))'
+unexport FROM SOURCE
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
-PY := $(VENV)/bin/python
+PY := $(call q,$(VENV)/bin/python)
 RUN := $(PY) -m pipeline
 W := .work
 # independent stages (sources, then sqlite, site and docs) run side by side
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+LOCK := $(W)/.lock
 
 # The inputs every per-source job reads are checked once, before the jobs run side by side (one
 # message, not one per job); the check writes ALL_SOURCES, the manifest's source_ids, read by
@@ -22,12 +28,16 @@ SOURCES := $(basename $(notdir $(wildcard annotations/sources/*.yaml)))
 CODE := $(wildcard pipeline/*.py) pipeline/conventions.yaml
 INGESTED := $(ALL_SOURCES:%=$(W)/ingest/%.json)
 CODED := $(SOURCES:%=$(W)/coded/%.json)
+# The names of the files in a folder, rewritten only when one is added, deleted or renamed: the
+# stages that read the folder depend on the list (a deleted file leaves no prerequisite behind).
+LIST_FILES = mkdir -p $(@D); l="$$(cd $(1) && find . -mindepth 1 -maxdepth 1 ! -type d | LC_ALL=C sort)"; \
+	[ -f $@ ] && [ "$$(cat $@)" = "$$l" ] || printf '%s\n' "$$l" > $@
 
 .PHONY: all help venv test clean candidates release diff serve bench reliability FORCE
 # one build at a time: a second `make` started meanwhile stops with a clear message
 all: ## set up .venv and build the validated package in build/
-	@mkdir -p $(W); rc=0; flock -n -E 75 $(W)/.lock $(MAKE) --no-print-directory --jobs=$(JOBS) build/datapackage.json || rc=$$?; \
-	if [ $$rc -eq 75 ]; then echo "error: $(W)/.lock: another build is running. Fix: wait for it to finish, then run make again" >&2; fi; exit $$rc
+	@mkdir -p $(W); rc=0; flock -n -E 75 $(LOCK) $(MAKE) --no-print-directory --jobs=$(call q,$(JOBS)) build/datapackage.json || rc=$$?; \
+	if [ $$rc -eq 75 ]; then echo "error: $(LOCK): another build is running. Fix: wait for it to finish, then run make again" >&2; fi; exit $$rc
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -36,24 +46,33 @@ venv: $(VENV)/.installed ## create .venv with the exact versions of requirements
 # uv (pinned by hash in requirements-uv.lock) installs the lock file's exact versions and hashes
 # about three times faster than pip; the lock names several indexes, hence the index strategy
 $(VENV)/.installed: requirements.lock requirements-uv.lock
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-uv.lock
-	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python --require-hashes --no-deps \
+	$(call q,$(PYTHON)) -m venv $(call q,$(VENV))
+	$(call q,$(VENV))/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-uv.lock
+	$(call q,$(VENV))/bin/uv pip install --quiet --python $(call q,$(VENV)/bin/python) --require-hashes --no-deps \
 		--index-strategy unsafe-best-match -r requirements.lock
 	touch $@
 
-$(W)/sources.mk: raw raw/sources.yaml annotations/actors.yaml annotations/boilerplate.yaml annotations/sources pyproject.toml $(CODE) | venv
+$(W)/raw.list: FORCE
+	@$(call LIST_FILES,raw)
+$(W)/sheets.list: FORCE
+	@$(call LIST_FILES,annotations/sources)
+
+$(W)/sources.mk: $(W)/raw.list raw/sources.yaml annotations/actors.yaml annotations/boilerplate.yaml annotations/sources pyproject.toml $(CODE) | venv
 	$(RUN) check
 
-# raw/ itself too: deleting a raw file changes only the folder
-$(W)/ingest/%.json: raw raw/sources.yaml annotations/boilerplate.yaml $(wildcard raw/*.txt) $(CODE) | venv
-	$(RUN) ingest $*
+$(W)/ingest/%.json: $(W)/raw.list raw/sources.yaml annotations/boilerplate.yaml $(wildcard raw/*.txt) $(CODE) | venv
+	$(RUN) ingest $(call q,$*)
 
 $(W)/coded/%.json: annotations/sources/%.yaml annotations/actors.yaml $(W)/ingest/%.json schemas/fields.yaml schemas/tables.yaml $(CODE) | venv
-	$(RUN) code $*
+	$(RUN) code $(call q,$*)
 
-$(W)/linked.json: $(CODED) $(INGESTED) annotations/actors.yaml raw/sources.yaml $(CODE)
+# link reads the sheets there are: deleting or renaming one rebuilds it through sheets.list
+$(W)/linked.json: $(W)/sheets.list $(CODED) $(INGESTED) annotations/actors.yaml raw/sources.yaml $(CODE)
 	$(RUN) link
+
+# a required input that is missing stops the build with one message, like a clean build of it
+raw/sources.yaml annotations/actors.yaml annotations/boilerplate.yaml schemas/fields.yaml schemas/tables.yaml pyproject.toml:
+	@echo "error: $@: the file is missing. Fix: restore it (git checkout -- $@)" >&2; exit 1
 
 # datapackage.json's `created` is the last commit's date: repackage when that date changes
 $(W)/last-commit: FORCE
@@ -90,13 +109,13 @@ build/datapackage.json: $(W)/quality.json $(W)/aq-is-conflict.sqlite $(W)/site/i
 	$(RUN) promote
 
 candidates: ## print a draft coding sheet of uncovered flagged sentences: make candidates SOURCE=<source_id>
-	@test -n "$(SOURCE)" || { echo "usage: make candidates SOURCE=<source_id>" >&2; exit 2; }
-	@$(MAKE) --no-print-directory $(W)/ingest/$(SOURCE).json $(if $(wildcard annotations/sources/$(SOURCE).yaml),$(W)/coded/$(SOURCE).json) >&2
-	@$(RUN) candidates $(SOURCE)
+	@test -n $(call q,$(value SOURCE)) || { echo "usage: make candidates SOURCE=<source_id>" >&2; exit 2; }
+	@$(MAKE) --no-print-directory $(call q,$(W)/ingest/$(value SOURCE).json) $(if $(wildcard annotations/sources/$(value SOURCE).yaml),$(call q,$(W)/coded/$(value SOURCE).json)) >&2
+	@$(RUN) candidates $(call q,$(value SOURCE))
 
 diff: all ## row and schema diff against FROM=<git ref or release zip>, as Markdown and .work/diff.json
-	@test -n "$(FROM)" || { echo "usage: make diff FROM=<git ref or release zip>" >&2; exit 2; }
-	@$(RUN) diff $(FROM)
+	@test -n $(call q,$(value FROM)) || { echo "usage: make diff FROM=<git ref or release zip>" >&2; exit 2; }
+	@$(RUN) diff -- $(call q,$(value FROM))
 
 release: all ## zip build/ into dist/ with its sha256 and notes, and tag v<version> (clean tree, new version only)
 	$(RUN) release
@@ -108,15 +127,17 @@ reliability: ## recompute the reliability study (blind sheets against the main o
 
 PORT ?= 8001
 serve: all ## browse build/aq-is-conflict.sqlite in datasette on http://127.0.0.1:8001 (or PORT=<port>)
-	$(VENV)/bin/datasette -i build/aq-is-conflict.sqlite --metadata build/datasette-metadata.json --host 127.0.0.1 --port $(PORT)
+	$(call q,$(VENV))/bin/datasette -i build/aq-is-conflict.sqlite --metadata build/datasette-metadata.json --host 127.0.0.1 --port $(call q,$(PORT))
 
 SIZES ?= 10 100
 REPEAT ?= 3
 bench: all ## time each stage against its floor, rebuilds, validation and synthetic corpora (SIZES="10 100 1000" REPEAT=3); writes build/bench.json and README's Performance tables
-	$(PY) -m pipeline.bench --repeat $(REPEAT) --sizes $(SIZES)
+	$(PY) -m pipeline.bench --repeat $(call q,$(REPEAT)) --sizes $(foreach s,$(SIZES),$(call q,$(s)))
 
 test: all ## build, then run the test suite
-	$(VENV)/bin/pytest
+	$(call q,$(VENV))/bin/pytest
 
+# refused while a build runs; the lock itself stays, so a build started meanwhile still waits its turn
 clean: ## remove build/ and the intermediates in .work/ (keeps .venv)
-	rm -rf build .work .build-next
+	@mkdir -p $(W); rc=0; flock -n -E 75 $(LOCK) bash -c 'rm -rf build .build-next && find $(W) -mindepth 1 -maxdepth 1 ! -name .lock -exec rm -rf {} +' || rc=$$?; \
+	if [ $$rc -eq 75 ]; then echo "error: $(LOCK): a build is running. Fix: wait for it to finish, then run make clean again" >&2; fi; exit $$rc

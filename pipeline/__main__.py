@@ -8,7 +8,7 @@ import os
 import sys
 import time
 
-from .files import PipelineError
+from .files import PipelineError, os_error
 
 STAGES = {
     "check": "check the manifest, actors registry, boilerplate rules and pyproject.toml once; list the sources for make",
@@ -88,6 +88,9 @@ def main(argv=None):
             getattr(importlib.import_module(f".{MODULE.get(args.stage, args.stage)}", __package__), args.stage)()
     except PipelineError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # the machine, not the inputs: a full disk, a path not writable
+        print(f"error: {os_error(e)}", file=sys.stderr)
         return 1
     return 0
 

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from . import schemas
 from .conventions import CONVENTIONS
-from .files import WORK, PipelineError, read_json, rel, write_bytes_atomic
+from .files import WORK, PipelineError, check_recorded, read_json, rel, write_folder
 from .publish import PACKAGE, version
 
 DOCS = WORK / "docs"
@@ -404,6 +404,7 @@ def render_all():
     """{file name: bytes} of the codebook and the datasheet, Markdown and HTML."""
     tables = codebook_tables()
     check_documented(tables)
+    check_recorded("package", "validate")  # the package and report as validated, not altered since
     package = read_package()
     quality = read_quality(package)
     descriptor = read_json(PACKAGE / "datapackage.json")
@@ -421,6 +422,5 @@ def render_all():
 def docs():
     """The stage: render both documents and write them into WORK/docs/ (promote publishes them)."""
     files = render_all()
-    for name, data in sorted(files.items()):
-        write_bytes_atomic(DOCS / name, data)
+    write_folder("docs", DOCS, files)
     print(f"docs: wrote {', '.join(sorted(files))} into {rel(DOCS)}", file=sys.stderr)

@@ -10,7 +10,6 @@ import io
 import json
 import logging
 import os
-import shutil
 import subprocess
 
 import pandas as pd
@@ -21,7 +20,7 @@ from . import policy, schemas
 from .exports import export_rows
 from .card import card
 from .croissant import croissant
-from .files import ROOT, WORK, read_json, rel, version, write_bytes_atomic
+from .files import ROOT, WORK, read_json, rel, version, write_folder
 from .ingest import load_manifest
 
 log = logging.getLogger(__name__)
@@ -153,16 +152,13 @@ def package():
               for c in schemas.columns(table) if (table, c) != ("evidence", "quote")]
     taken = policy.found_runs({s: t for s, t in texts.items() if policies[s] != "full"}, others)
     policy.cut(tables["evidence"], texts, policies, taken)
-    if PACKAGE.exists():
-        shutil.rmtree(PACKAGE)
-    resources = []
+    files, resources = {}, []
     exported = export_rows(tables)
     # the contract's tables at the top; the exports in other formats' columns under exports/
     for table, rows, folder in [(t, tables[t], "") for t in schemas.table_names()] + [(n, exported[n], "exports/") for n in exported]:
         csv_data, parquet_data = csv_bytes(table, rows), parquet_bytes(table, rows)
-        write_bytes_atomic(PACKAGE / f"{folder}{table}.csv", csv_data)
-        write_bytes_atomic(PACKAGE / f"{folder}{table}.parquet", parquet_data)
-        write_bytes_atomic(PACKAGE / "schemas" / f"{table}.json", _json_bytes(standalone_schema(table)))
+        files[f"{folder}{table}.csv"], files[f"{folder}{table}.parquet"] = csv_data, parquet_data
+        files[f"schemas/{table}.json"] = _json_bytes(standalone_schema(table))
         common = {"type": "table", "description": schemas.table_description(table)}
         resources.append({"name": table, "path": f"{folder}{table}.csv", "format": "csv", "mediatype": "text/csv",
                           "encoding": "utf-8", "dialect": CSV_DIALECT, "bytes": len(csv_data), "hash": _digest(csv_data), **common,
@@ -173,15 +169,16 @@ def package():
                           "schema": schemas.table_schema(table, "-parquet")})
         log.debug("%s: %d rows, %d bytes CSV, %d bytes Parquet", table, len(rows), len(csv_data), len(parquet_data))
     package_descriptor = descriptor(resources)
-    write_bytes_atomic(PACKAGE / "datapackage.json", _json_bytes(package_descriptor))
     how_to_cite = citation(package_descriptor)
-    write_bytes_atomic(PACKAGE / "croissant.json", _json_bytes(croissant(package_descriptor, how_to_cite)))
-    write_bytes_atomic(PACKAGE / "README.md", card(package_descriptor, how_to_cite,
-                                                   {**{t: len(tables[t]) for t in schemas.table_names()},
-                                                    **{n: len(r) for n, r in exported.items()}}).encode("utf-8"))
+    files["croissant.json"] = _json_bytes(croissant(package_descriptor, how_to_cite))
+    files["README.md"] = card(package_descriptor, how_to_cite, {**{t: len(tables[t]) for t in schemas.table_names()},
+                                                                **{n: len(r) for n, r in exported.items()}}).encode("utf-8")
     # the package's own checker, for users' CI: standard library and pyarrow only
-    write_bytes_atomic(PACKAGE / "verify.py", (ROOT / "pipeline" / "verify.py").read_bytes())
-    log.info("%d tables and %d exports, %d rows, as CSV and Parquet -> %s", len(schemas.table_names()), len(exported), sum(len(tables[t]) for t in schemas.table_names()),
+    files["verify.py"] = (ROOT / "pipeline" / "verify.py").read_bytes()
+    files["datapackage.json"] = _json_bytes(package_descriptor)  # the Make target, last
+    write_folder("package", PACKAGE, files)
+    log.info("%d tables and %d exports, %d rows, as CSV and Parquet -> %s", len(schemas.table_names()), len(exported),
+             sum(len(tables[t]) for t in schemas.table_names()),
              rel(PACKAGE))
 
 

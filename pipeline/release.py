@@ -23,7 +23,19 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: no wall cl
 
 
 def _git(*args):
-    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+    if out.returncode:
+        raise PipelineError("(git)", 0, f"`git {args[0]}` failed: {' '.join(out.stderr.split())[:300]}",
+                            "run make release in a git checkout of the project, on a commit")
+    return out.stdout.strip()
+
+
+def checked_version():
+    """The version, refused unless MAJOR.MINOR.PATCH: it names the zip, its folder and the tag."""
+    v = version()
+    if not re.fullmatch(r"\d+\.\d+\.\d+", str(v)):
+        raise PipelineError("pyproject.toml", 0, f"version {str(v)[:40]!r} is not MAJOR.MINOR.PATCH", 'write e.g. version = "1.2.0"')
+    return v
 
 
 def zip_bytes(build_dir):
@@ -41,7 +53,7 @@ def zip_bytes(build_dir):
 
 def release():
     """Cut the version in pyproject.toml; at a commit already tagged with it, rebuild and verify instead."""
-    v = version()
+    v = checked_version()
     name = f"aq-is-conflict-{v}"
     if _git("status", "--porcelain"):
         raise PipelineError("(working tree)", 0, "uncommitted changes", "commit or stash them: a release is built from a commit")
@@ -55,7 +67,9 @@ def release():
     path = compat.record()
     _git("add", str(path))
     _git("commit", "-q", "-m", f"Release {v}: record its schemas and IDs")
-    subprocess.run(["make", "--no-print-directory", "all"], cwd=ROOT, check=True)  # `created` is this commit's date
+    if subprocess.run(["make", "--no-print-directory", "all"], cwd=ROOT).returncode:  # `created` is this commit's date
+        raise PipelineError("build", 0, "the build of the release commit failed (its message is above)",
+                            "fix it, then run make release again (the commit recording the release stays: amend or revert it)")
     data = zip_bytes(BUILD)
     digest = hashlib.sha256(data).hexdigest()
     write_bytes_atomic(DIST / f"{name}.zip", data)

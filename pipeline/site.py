@@ -19,7 +19,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .conventions import CONVENTIONS
-from .files import ROOT, WORK, Mapping, PipelineError, read_json, rel, write_bytes_atomic
+from .files import WORK, Mapping, PipelineError, check_recorded, read_json, rel, write_folder
 from .ingest import read_raw
 
 PACKAGE = WORK / "package"
@@ -600,11 +600,8 @@ def render():
 
 
 def site():
+    check_recorded("package", "validate")  # the package and report as validated, not altered since
     files = render()
-    if OUT.exists():
-        for stale in sorted(p for p in OUT.rglob("*") if p.is_file() and p.relative_to(OUT).as_posix() not in files):
-            stale.unlink()
-    for name, data in sorted(files.items()):
-        write_bytes_atomic(OUT / name, data)
+    write_folder("site", OUT, files)
     size = sum(len(d) for d in files.values())
     print(f"site: wrote {len(files)} files ({size / 1024:.0f} KiB) to {rel(OUT)}/", file=sys.stderr, flush=True)

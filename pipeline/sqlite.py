@@ -15,7 +15,7 @@ import tempfile
 import pyarrow.parquet as pq
 
 from . import schemas
-from .files import WORK, PipelineError, read_json, rel, write_bytes_atomic
+from .files import WORK, PipelineError, check_recorded, os_error, read_json, rel, write_files
 
 log = logging.getLogger(__name__)
 
@@ -168,20 +168,26 @@ def metadata(database_name):
 
 def sqlite():
     """Write WORK/aq-is-conflict.sqlite and WORK/datasette-metadata.json from the validated package."""
+    check_recorded("package")  # the package as validated, not altered since
     # keys in schema order, not sorted: datasette lists column descriptions in this order
-    write_bytes_atomic(METADATA, (json.dumps(metadata(DATABASE.stem), ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
-    DATABASE.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=DATABASE.parent, prefix=f".{DATABASE.name}.")
+    meta = (json.dumps(metadata(DATABASE.stem), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=DATABASE.parent, prefix=f".{DATABASE.name}.")
+    except OSError as e:
+        raise os_error(e, DATABASE) from None
     os.close(fd)  # an empty file: SQLite starts a new database in it
     try:
         counts = build_database(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, DATABASE)
-    except BaseException:
+        data = open(tmp, "rb").read()
+    except sqlite3.OperationalError as e:
+        if "full" not in str(e) and "I/O" not in str(e):  # "database or disk is full", "disk I/O error"
+            raise
+        raise PipelineError(rel(DATABASE), 0, f"SQLite cannot write the database ({e})", "free space on that disk, then run make again") from None
+    finally:
         for leftover in (tmp, tmp + "-journal"):
             if os.path.exists(leftover):
                 os.unlink(leftover)
-        raise
+    write_files("sqlite", {METADATA: meta, DATABASE: data})
     foreign_keys = sum(len(schemas.table_schema(t).get("foreignKeys", [])) for t in counts)
     log.info("%d tables, %d rows, %d foreign keys, %d indexes -> %s", len(counts), sum(counts.values()),
              foreign_keys, sum(len(index_sql(t)) for t in counts), rel(DATABASE))

@@ -10,7 +10,7 @@ import shutil
 import pandas as pd
 
 from . import policy, reliability, schemas, structure
-from .files import WORK, PipelineError, read_json, rel, write_bytes_atomic, write_json
+from .files import WORK, PipelineError, json_bytes, read_json, rel, write_files, write_json
 from .publish import PACKAGE, version
 
 log = logging.getLogger(__name__)
@@ -219,8 +219,7 @@ def validate():
         raise PipelineError(rel(PACKAGE / "datapackage.json"), 0, "validation failed:\n  " + "\n  ".join(failed[:20]),
                             f"see {rel(FAILED)}; correct the coding sheet or code that produced the rows")
     FAILED.unlink(missing_ok=True)
-    write_bytes_atomic(REPORT.with_suffix(".md"), markdown(report).encode("utf-8"))
-    write_json(REPORT, report)
+    write_files("validate", {REPORT.with_suffix(".md"): markdown(report).encode("utf-8"), REPORT: json_bytes(report)})
     log.info("valid: %d rows in %d tables, %d expectations met, file sizes and hashes match -> %s",
              sum(report["counts"].values()), len(report["counts"]), len(report["expectations"]), rel(REPORT))
 

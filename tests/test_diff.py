@@ -29,10 +29,10 @@ def build_changed(tmp_path_factory):
 
 def test_a_changed_value_is_exactly_one_changed_field(old_and_new):
     old, new = old_and_new
-    rows = diff.row_diff(old, new, "events", ["event_id"])
+    rows = diff.row_diff(old / "events.csv", new / "events.csv", ["event_id"])
     assert rows == {"added": [], "removed": [], "changed": [
         {"id": "battle-of-testville", "field": "location", "old": "Testville", "new": "Testville district"}]}
-    assert diff.row_diff(old, new, "casualties", ["casualty_id"]) == {"added": [], "removed": [], "changed": []}
+    assert diff.row_diff(old / "casualties.csv", new / "casualties.csv", ["casualty_id"]) == {"added": [], "removed": [], "changed": []}
 
 
 def test_schema_changes_are_listed_by_column():

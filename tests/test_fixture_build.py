@@ -19,8 +19,8 @@ def test_a_clean_rebuild_is_byte_identical(two_builds):
     assert published(a) == published(b)
     # descriptor, quality report (JSON, Markdown), CSV + Parquet + schema per table, SQLite + datasette metadata,
     # site/ (index.html, data.js, css, js), docs/ (codebook, datasheet: Markdown and HTML),
-    # verify.py, croissant.json, README.md (the dataset card); 11 tables, and CSV + Parquet + schema per export
-    assert len(published(a)) == 1 + 2 + 11 * 3 + 2 + 4 + 4 + 3 + 2 * 3
+    # verify.py, croissant.json, README.md (the dataset card), SHA256SUMS; 11 tables, and CSV + Parquet + schema per export
+    assert len(published(a)) == 1 + 2 + 11 * 3 + 2 + 4 + 4 + 3 + 2 * 3 + 1
 
 
 def test_the_fixture_values_are_normalized_from_the_words(two_builds):

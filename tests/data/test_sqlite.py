@@ -141,6 +141,7 @@ def test_a_clean_rebuild_of_the_database_is_byte_identical(tmp_path):
     shutil.copytree(ROOT / "schemas", root / "schemas")
     work = root / files.WORK.relative_to(files.ROOT)
     shutil.copytree(files.WORK / "package", work / "package")
+    shutil.copytree(files.HASHES, work / files.HASHES.name)  # what the package stage recorded, checked by sqlite
     outputs = []
     for _ in range(2):
         for name in (DATABASE.name, METADATA.name):

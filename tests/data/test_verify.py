@@ -19,7 +19,7 @@ BUILD = REPO / "build"
 
 @pytest.fixture
 def package(tmp_path):
-    return shutil.copytree(BUILD, tmp_path / "package", ignore=shutil.ignore_patterns("site", "docs", "*.sqlite"))
+    return shutil.copytree(BUILD, tmp_path / "package")
 
 
 def verify(folder):
@@ -80,3 +80,18 @@ def test_a_dangling_foreign_key_fails(package):
     out = verify(package)
     assert out.returncode == 1
     assert "event_actors.csv:2: event_id ['no-such-event'] is not in events.csv" in out.stderr
+
+
+def test_sha256sums_lists_every_published_file_and_sha256sum_accepts_it():
+    listed = {line.split("  ", 1)[1] for line in (BUILD / "SHA256SUMS").read_text().splitlines()}
+    on_disk = {p.relative_to(BUILD).as_posix() for p in BUILD.rglob("*") if p.is_file()} - {"SHA256SUMS", "bench.json"}
+    assert listed == on_disk
+    out = subprocess.run(["sha256sum", "--check", "--strict", "--quiet", "SHA256SUMS"], cwd=BUILD, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_verify_names_a_file_that_differs_from_sha256sums(package):
+    (package / "quality.md").write_text("changed\n")
+    out = verify(package)
+    assert out.returncode == 1
+    assert "quality.md: sha256 differs from SHA256SUMS" in out.stderr
