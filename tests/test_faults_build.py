@@ -144,7 +144,7 @@ def test_no_name_from_a_package_reaches_sql(tmp_path):
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
-        rows = diff.row_diff(old, new, "t", ["id"])
+        rows = diff.row_diff(old / "t.csv", new / "t.csv", ["id"])
     finally:
         os.chdir(cwd)
     assert rows == {"added": ["3"], "removed": ["2"], "changed": []}
