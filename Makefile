@@ -18,8 +18,13 @@ W := .work
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 LOCK := $(W)/.lock
 
+# The inputs every per-source job reads are checked once, before the jobs run side by side (one
+# message, not one per job); the check writes ALL_SOURCES, the manifest's source_ids, read by
+# the pipeline's own loader. Only the make that builds (inside the lock) reads it.
+ifneq ($(filter build/% $(W)/%,$(MAKECMDGOALS)),)
+include $(W)/sources.mk
+endif
 SOURCES := $(basename $(notdir $(wildcard annotations/sources/*.yaml)))
-ALL_SOURCES := $(shell sed -n 's/^  - source_id: *//p' raw/sources.yaml 2>/dev/null)
 CODE := $(wildcard pipeline/*.py) pipeline/conventions.yaml
 INGESTED := $(ALL_SOURCES:%=$(W)/ingest/%.json)
 CODED := $(SOURCES:%=$(W)/coded/%.json)
@@ -51,6 +56,9 @@ $(W)/raw.list: FORCE
 	@$(call LIST_FILES,raw)
 $(W)/sheets.list: FORCE
 	@$(call LIST_FILES,annotations/sources)
+
+$(W)/sources.mk: $(W)/raw.list raw/sources.yaml annotations/actors.yaml annotations/boilerplate.yaml annotations/sources pyproject.toml $(CODE) | venv
+	$(RUN) check
 
 $(W)/ingest/%.json: $(W)/raw.list raw/sources.yaml annotations/boilerplate.yaml $(wildcard raw/*.txt) $(CODE) | venv
 	$(RUN) ingest $(call q,$*)

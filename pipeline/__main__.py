@@ -11,6 +11,7 @@ import time
 from .files import PipelineError, os_error
 
 STAGES = {
+    "check": "check the manifest, actors registry, boilerplate rules and pyproject.toml once; list the sources for make",
     "ingest": "check a raw file against the manifest and segment it (needs SOURCE)",
     "code": "read a coding sheet, locate quotes, normalize values (needs SOURCE)",
     "places": "resolve annotations/places.yaml against the GeoNames packages (coordinates, codes, precision)",

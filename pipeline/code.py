@@ -12,14 +12,13 @@ from datetime import date
 from functools import cached_property, lru_cache
 
 from . import actors, schemas
-from .files import ROOT, WORK, PipelineError, read_json, read_yaml, rel, write_json
+from .files import ROOT, WORK, PipelineError, check, line_of, read_json, read_yaml, rel, show, write_json
 from .normalize import RANK, NormalizeError, first_day_edtf, no_date, parse_count, parse_date, shift_date
 
 log = logging.getLogger(__name__)
 
 SHEETS = ROOT / "annotations" / "sources"
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 COMMON = {"id": True, "quote": True, "note": False, "anchor": False, "disputed_reason": False}
 KEYS = {
     "events": {"title": True, "type": True, "date": False, "location": False, "admin1": False, "country": False,
@@ -32,6 +31,12 @@ KEYS = {
     "relations": {"subject": True, "relation": True, "object": True, "valid": False, "claimed_by": False, "disputed": False},
     "conflicts": {"name": True, "type": True, "parent": False, "date": False, "ongoing": False, "disputed": False},
 }
+# what each key holds (files.check); a key not listed here is text
+KINDS = {"id": "slug", "title": "words", "summary": "words", "conflict": "words", "name": "words", "ongoing": "bool",
+         "disputed": "bool", "actors": "map", "quote": "any", "covers": "map",
+         "date": "words_or_map", "valid": "words_or_map", "count": "words_or_map"}  # {from:, to:} / {names: [...]} / {name: X}
+LINEAGE = ("renamed_to", "merged_into", "successor_of", "split_from")  # relations that say which group became which
+MAX_COUNT = 2**53 - 1  # the largest whole number every reader (JavaScript in the site too) holds exactly
 ENUMS = {  # sheet key -> (table, column) whose enumeration it must use
     ("events", "type"): ("events", "event_type"), ("events", "location_precision"): ("events", "location_precision"),
     ("pledges", "type"): ("pledges", "pledge_type"), ("pledges", "visibility"): ("pledges", "visibility"),
@@ -51,10 +56,10 @@ class Sheet:
         self.doc = read_json(WORK / "ingest" / f"{source_id}.json")
         self.text = self.doc["text"]
         if not isinstance(self.data, dict) or self.data.get("source") != source_id:
-            self.fail(1, f"the sheet must start with `source: {source_id}`", "name the source the sheet codes")
-        unknown = set(self.data) - {"source", "waivers", *KEYS}
+            self.fail(line_of(self.data, "source", 1), f"the sheet must start with `source: {source_id}`", "name the source the sheet codes")
+        unknown = [k for k in self.data if k not in {"source", "waivers", *KEYS}]
         if unknown:
-            self.fail(self.data.line, f"unknown section(s) {sorted(unknown)}", f"use only {['source', 'waivers', *KEYS]}")
+            self.fail(self.data.line_of(unknown[0]), f"unknown section(s) {show(unknown)}", f"use only {['source', 'waivers', *KEYS]}")
 
     @cached_property
     def line_starts(self):
@@ -74,7 +79,7 @@ class Sheet:
             self.fail(line, "empty quote", "copy the supporting words from the source")
         hits = _find_all(self.text, quote)
         if not hits:
-            self.fail(line, f"quote not found in the source: {quote[:80]!r}{self._closest(quote)}",
+            self.fail(line, f"quote not found in the source: {show(quote, 100)}{self._closest(quote)}",
                       "copy the words exactly as the raw file has them (same quotes, dashes and spaces)")
         clean = [h for h in hits if not self._boilerplate(h, h + len(quote))]
         if not clean:
@@ -127,7 +132,7 @@ class Sheet:
                 return shift_date(words, self.date(anchor, evidence, line))
             group = parse_date(words, context_year=self._year_before(position))
         except NormalizeError as e:
-            self.fail(line, f"date {words!r} cannot be read: {e}", "copy just the date words (e.g. \"26 April 2019\", \"early 2020\")")
+            self.fail(line, f"date {show(words)} cannot be read: {e}", "copy just the date words (e.g. \"26 April 2019\", \"early 2020\")")
         self._check_section_years(words, group, position, line)
         return group
 
@@ -188,14 +193,18 @@ class Sheet:
             return {"low": len(names), "high": None, "best": len(names), "qualifier": "at_least", "text": "; ".join(names)}
         self._fragment(words, evidence, line, "count")
         try:
-            return parse_count(words)
+            group = parse_count(words)
         except NormalizeError as e:
-            self.fail(line, f"count {words!r} cannot be read: {e}", "copy just the number words (e.g. \"79\", \"over seventy\", \"50-80\")")
+            self.fail(line, f"count {show(words)} cannot be read: {e}", "copy just the number words (e.g. \"79\", \"over seventy\", \"50-80\")")
+        if max(v for v in (group["low"], group["high"], group["best"]) if v is not None) > MAX_COUNT:
+            self.fail(line, f"count {show(words)} is larger than {MAX_COUNT:,}, the largest count the package holds exactly",
+                      "check the number against the source")
+        return group
 
     def _fragment(self, words, evidence, line, what):
         """Position in the raw text of a value's words, which must stand in one of the record's quotes."""
         if not isinstance(words, str):
-            self.fail(line, f"{what} {words!r} is not text", f"write the {what} as the source's words, in quotes")
+            self.fail(line, f"{what} {show(words)} is not text", f"write the {what} as the source's words")
         for ev in evidence:
             i = ev["quote"].find(words)
             if i >= 0:
@@ -204,7 +213,7 @@ class Sheet:
             for ev in evidence:
                 if any(words in heading for heading in ev["section"].split(" > ")):
                     return ev["char_start"]
-        self.fail(line, f"{what} words {words!r} are not in the record's quotes" + (" or the headings of their section" if what == "date" else ""),
+        self.fail(line, f"{what} words {show(words)} are not in the record's quotes" + (" or the headings of their section" if what == "date" else ""),
                   f"copy the {what} exactly from the quoted passage")
 
     def _year_before(self, position):
@@ -229,100 +238,90 @@ def _find_all(text, needle):
     return out
 
 
-def _check_keys(sheet, table, record):
-    line = getattr(record, "line", 0)
-    if not isinstance(record, dict):
-        sheet.fail(line, f"a record under `{table}` is not a mapping", "write each record as `- id: ...` with its keys")
-    allowed = {**COMMON, **KEYS[table]}
-    unknown = set(record) - set(allowed)
-    if unknown:
-        close = {k: difflib.get_close_matches(k, allowed, n=1) for k in unknown}
-        hint = "; ".join(f"{k!r} (did you mean {v[0]!r}?)" if v else repr(k) for k, v in close.items())
-        sheet.fail(line, f"unknown key(s) in a {table} record: {hint}", f"use only {sorted(allowed)}")
-    missing = [k for k, req in allowed.items() if req and k not in record]
-    if missing:
-        sheet.fail(line, f"{table} record {record.get('id', '?')!r} lacks {missing}", "add the missing keys")
-    if not isinstance(record["id"], str) or not SLUG.match(record["id"]):
-        sheet.fail(line, f"id {record['id']!r} is not a lowercase slug", "use lowercase letters, digits and hyphens")
-    for key in allowed:
-        if (table, key) in ENUMS and key in record:
-            allowed_values = _enum(table, key)
-            if record[key] not in allowed_values:
-                sheet.fail(line, f"{key} {record[key]!r} is not one of {allowed_values}", "use one of the listed values")
-    for key in ("title", "summary", "location", "admin1", "conflict", "name", "parent", "part_of"):
-        if key in record and not isinstance(record[key], str):
-            sheet.fail(line, f"{key} must be text, not {type(record[key]).__name__}", "quote the value")
+@lru_cache(maxsize=None)
+def fields(table):
+    """The declaration of a table's records: key -> (kind or allowed values, required)."""
+    return {key: (_enum(table, key) if (table, key) in ENUMS else KINDS.get(key, "text"), required)
+            for key, required in {**COMMON, **KEYS[table]}.items()}
 
 
 @lru_cache(maxsize=None)
 def _enum(table, key):
-    return schemas.enum_values(*ENUMS[(table, key)])
+    return tuple(schemas.enum_values(*ENUMS[(table, key)]))
 
 
-def _quotes(sheet, record, line):
-    items = record["quote"] if isinstance(record["quote"], list) else [record["quote"]]
+def _quotes(sheet, record):
+    """Evidence of each quote: a text, a {text, context} mapping, or a list of them (each at its own line)."""
+    quotes = record["quote"]
+    items = [(line_of(quotes, i), q) for i, q in enumerate(quotes)] if isinstance(quotes, list) else [(record.line_of("quote"), quotes)]
+    if not items:
+        sheet.fail(record.line_of("quote"), "the record has no quote", "copy the supporting words from the source")
     evidence = []
-    for item in items:
+    for line, item in items:
         if isinstance(item, dict):
-            if set(item) - {"text", "context"} or "text" not in item:
-                sheet.fail(getattr(item, "line", line), "a quote mapping takes `text` and `context` only", "write {text: ..., context: ...}")
-            evidence.append(sheet.locate(item["text"], item.get("context"), getattr(item, "line", line)))
+            item = check(item, {"text": ("words", True), "context": ("words", False)}, sheet.file, "quote mapping")
+            evidence.append(sheet.locate(item["text"], item.get("context"), item.line_of("text")))
         else:
             evidence.append(sheet.locate(item, None, line))
     return evidence
 
 
 def code_record(sheet, table, record):
-    """One sheet record -> (row with contract column names, its evidence, its event_actors)."""
-    line = record.line
-    _check_keys(sheet, table, record)
-    evidence = _quotes(sheet, record, line)
-    opt = lambda key: sheet.actor(record[key], line) if record.get(key) else None
-    row, event_actors = {"id": record["id"], "line": line}, []
+    """One sheet record -> (row with contract column names, its evidence, its event_actors). Each
+    message names the line of the key it is about."""
+    record = check(record, fields(table), sheet.file, f"{table} record", "id")
+    at = record.line_of
+    evidence = _quotes(sheet, record)
+    opt = lambda key: sheet.actor(record[key], at(key)) if record.get(key) else None
+    date = lambda key: sheet.date(record.get(key), evidence, at(key), record.get("anchor"))
+    row, event_actors = {"id": record["id"], "line": at("id"), "lines": dict(record.lines)}, []
     if table == "events":
         row.update(title=record["title"], event_type=record["type"], location=record.get("location", ""),
                    admin1=record.get("admin1", ""), country_iso3=record.get("country", ""),
                    location_precision=record.get("location_precision", "unknown"), conflict=record["conflict"],
                    summary=record["summary"], claimed_by=opt("claimed_by"))
-        row.update(_group("date", sheet.date(record.get("date"), evidence, line, record.get("anchor"))))
+        row.update(_group("date", date("date")))
         row["ongoing"] = row.pop("date_ongoing") or record.get("ongoing") is True
         roles = schemas.enum_values("event_actors", "role")
-        if not isinstance(record["actors"], dict) or not record["actors"]:
-            sheet.fail(line, "`actors` must map roles to lists of names", f"write e.g. actors: {{perpetrator: [ISIL], target: [Taliban]}} with roles {roles}")
+        if not record["actors"]:
+            sheet.fail(at("actors"), "`actors` must map roles to lists of names", f"write e.g. actors: {{perpetrator: [ISIL], target: [Taliban]}} with roles {roles}")
         for role, names in record["actors"].items():
+            role_line = line_of(record["actors"], role, at("actors"))
             if role not in roles:
-                sheet.fail(line, f"role {role!r} is not one of {roles}", "use one of the listed roles")
-            for name in names if isinstance(names, list) else [names]:
+                sheet.fail(role_line, f"role {show(role, 60)} is not one of {roles}", "use one of the listed roles")
+            items = [(line_of(names, i, role_line), n) for i, n in enumerate(names)] if isinstance(names, list) else [(role_line, names)]
+            for line, name in items:
                 event_actors.append({"event_id": record["id"], "actor_id": sheet.actor(name, line), "role": role})
     elif table == "pledges":
-        pledgee = sheet.actor(record["pledgee"], line)
-        row.update(pledger_id=sheet.actor(record["pledger"], line), pledgee_id=pledgee,
+        pledgee = sheet.actor(record["pledgee"], at("pledgee"))
+        row.update(pledger_id=sheet.actor(record["pledger"], at("pledger")), pledgee_id=pledgee,
                    organization_id=opt("organization") or pledgee, pledge_type=record["type"],
-                   visibility=record.get("visibility", "unknown"), responds_to=record.get("responds_to"),
-                   event_id=record.get("event"), claimed_by=opt("claimed_by"))
-        row.update(_group("date", sheet.date(record.get("date"), evidence, line, record.get("anchor")), drop_ongoing=True))
+                   visibility=record.get("visibility", "unknown"), responds_to=record.get("responds_to") or None,
+                   event_id=record.get("event") or None, claimed_by=opt("claimed_by"))
+        if row["pledger_id"] == pledgee:
+            sheet.fail(at("pledgee"), f"{record['pledger']!r} pledges to itself ({pledgee!r})", "name the group or person the pledge is made to")
+        row.update(_group("date", date("date"), drop_ongoing=True))
     elif table == "casualties":
-        row.update(event_id=record["event"], actor_id=sheet.actor(record["actor"], line), inflicted_by=opt("inflicted_by"),
+        row.update(event_id=record["event"], actor_id=sheet.actor(record["actor"], at("actor")), inflicted_by=opt("inflicted_by"),
                    category=record["category"], scope=record["scope"], claimed_by=opt("claimed_by"))
-        row.update(_group("count", sheet.count(record["count"], evidence, line)))
-        row.update(part_of=record.get("part_of"), covers=_covers(sheet, record, line))
-        row.update(_group("date", sheet.date(record.get("date"), evidence, line, record.get("anchor")), drop_ongoing=True))
+        row.update(_group("count", sheet.count(record["count"], evidence, at("count"))))
+        row.update(part_of=record.get("part_of") or None, covers=_covers(sheet, record, at("covers")))
+        row.update(_group("date", date("date"), drop_ongoing=True))
     elif table == "relations":
-        row.update(subject_id=sheet.actor(record["subject"], line), relation=record["relation"],
-                   object_id=sheet.actor(record["object"], line), claimed_by=opt("claimed_by"))
-        row.update(_group("valid", sheet.date(record.get("valid"), evidence, line, record.get("anchor")), drop_ongoing=True))
+        row.update(subject_id=sheet.actor(record["subject"], at("subject")), relation=record["relation"],
+                   object_id=sheet.actor(record["object"], at("object")), claimed_by=opt("claimed_by"))
+        if row["subject_id"] == row["object_id"]:
+            sheet.fail(at("object"), f"{record['subject']!r} {record['relation']} {record['object']!r}: an actor related to itself "
+                       f"({row['object_id']!r})", "name the other actor of the relation")
+        row.update(_group("valid", date("valid"), drop_ongoing=True))
     elif table == "conflicts":
-        row.update(name=record["name"], parent_conflict_id=record.get("parent"), conflict_type=record["type"])
-        row.update(_group("date", sheet.date(record.get("date"), evidence, line, record.get("anchor"))))
+        row.update(name=record["name"], parent_conflict_id=record.get("parent") or None, conflict_type=record["type"])
+        row.update(_group("date", date("date")))
         row["ongoing"] = row.pop("date_ongoing") or record.get("ongoing") is True
-    if not isinstance(record.get("disputed", False), bool):
-        sheet.fail(line, "disputed must be true or false", "write disputed: true")
     row["disputed"] = record.get("disputed", False)
-    for key in ("note", "disputed_reason"):
-        if not isinstance(record.get(key, ""), str):
-            sheet.fail(line, f"{key} must be text", f"write the {key} in quotes")
     if bool(record.get("disputed_reason")) != row["disputed"]:
-        sheet.fail(line, "disputed: true and disputed_reason go together", "say who or what contests the record in disputed_reason, or drop both")
+        sheet.fail(at("disputed_reason") if "disputed_reason" in record else at("disputed"), "disputed: true and disputed_reason go together",
+                   "say who or what contests the record in disputed_reason, or drop both")
     row["note"], row["disputed_reason"] = record.get("note", ""), record.get("disputed_reason", "")
     for ev in evidence:
         ev["source_id"] = sheet.data["source"]
@@ -340,8 +339,8 @@ def _covers(sheet, record, line):
     sides = covers.get("sides")
     if sides is not None and (not isinstance(sides, list) or len(sides) != 2):
         sheet.fail(line, "covers `sides` must name the two parties of a dyad", "write sides: [JNIM, ISGS]")
-    return {"conflict": covers.get("conflict"), "sides": [sheet.actor(n, line) for n in sides] if sides else None,
-            "actor": sheet.actor(covers["actor"], line) if covers.get("actor") else None}
+    return {"conflict": covers.get("conflict"), "sides": [sheet.actor(n, line_of(sides, i, line)) for i, n in enumerate(sides)] if sides else None,
+            "actor": sheet.actor(covers["actor"], line_of(covers, "actor", line)) if covers.get("actor") else None}
 
 
 def _group(prefix, values, drop_ongoing=False):
@@ -365,7 +364,7 @@ def code_sheet(sheet):
     for table in KEYS:
         records = sheet.data.get(table) or []
         if not isinstance(records, list):
-            sheet.fail(sheet.data.line, f"`{table}` must be a list of records", "write each record as `- id: ...`")
+            sheet.fail(sheet.data.line_of(table), f"`{table}` must be a list of records", "write each record as `- id: ...`")
         for record in records:
             row, evidence, event_actors = code_record(sheet, table, record)
             key = (table == "conflicts", row["id"])  # a conflict shares its id with its armed_conflict event
@@ -376,16 +375,16 @@ def code_sheet(sheet):
             out["records"][table].append(row)
             out["event_actors"] += event_actors
         log.debug("%s: %d records", table, len(out["records"][table]))
-    out["waivers"] = [_waiver(sheet, w) for w in sheet.data.get("waivers") or []]
+    waivers = sheet.data.get("waivers") or []
+    if not isinstance(waivers, list):
+        sheet.fail(sheet.data.line_of("waivers"), "`waivers` must be a list", "write each waiver as `- {quote: ..., reason: ...}`")
+    out["waivers"] = [_waiver(sheet, w) for w in waivers]
     return out
 
 
 def _waiver(sheet, waiver):
     """A flagged sentence the coder decided holds no codable fact, with the reason."""
-    line = getattr(waiver, "line", 0)
-    if not isinstance(waiver, dict) or set(waiver) - {"quote", "context", "reason"} or not {"quote", "reason"} <= set(waiver):
-        sheet.fail(line, "a waiver takes `quote` (words of the flagged sentence), optional `context`, and `reason`",
-                   "write - {quote: ..., reason: ...}")
-    if not isinstance(waiver["reason"], str) or len(waiver["reason"].strip()) < 10:
-        sheet.fail(line, "a waiver needs a reason of a few words", "say why the sentence holds nothing to code")
-    return {**sheet.locate(waiver["quote"], waiver.get("context"), line), "reason": waiver["reason"]}
+    waiver = check(waiver, {"quote": ("words", True), "context": ("words", False), "reason": ("words", True)}, sheet.file, "waiver")
+    if len(waiver["reason"].strip()) < 10:
+        sheet.fail(waiver.line_of("reason"), "a waiver needs a reason of a few words", "say why the sentence holds nothing to code")
+    return {**sheet.locate(waiver["quote"], waiver.get("context"), waiver.line_of("quote")), "reason": waiver["reason"]}

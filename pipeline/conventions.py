@@ -1,6 +1,6 @@
 """The documented conventions (pipeline/conventions.yaml), read once."""
 from pathlib import Path
 
-from .files import read_yaml
+from .files import read_config
 
-CONVENTIONS = read_yaml(Path(__file__).with_name("conventions.yaml"))
+CONVENTIONS = read_config(Path(__file__).with_name("conventions.yaml"))

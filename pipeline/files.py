@@ -5,8 +5,10 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
+import stat
 import tempfile
 from pathlib import Path
 
@@ -25,53 +27,214 @@ HASHES = WORK / "hashes"
 REBUILD = "run `make clean && make` to rebuild the intermediates"
 
 
+MESSAGE_CAP = 1800  # one message stays readable (and under 2,000 characters) whatever a value holds
+
+
 class PipelineError(Exception):
     """A problem in the inputs that a person must fix; printed as `file:line: problem. Fix: ...`."""
 
     def __init__(self, file, line, problem, fix):
         where = f"{file}:{line}" if line else f"{file}"
-        super().__init__(f"{where}: {problem}. Fix: {fix}")
+        problem, fix = _cut(str(problem), MESSAGE_CAP // 2), _cut(str(fix), MESSAGE_CAP // 4)
+        super().__init__(f"{_cut(where, 200)}: {problem}. Fix: {fix}")
+
+
+def _cut(text, limit):
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text) - limit} more characters)"
+
+
+def show(value, limit=200):
+    """A value for a message: its repr, cut to `limit` characters."""
+    return _cut(repr(value), limit)
 
 
 class Mapping(dict):
-    """A YAML mapping that remembers the line it starts on (1-based)."""
+    """A YAML mapping that remembers the line it starts on and the line of each key (1-based)."""
     line = 0
+    lines = {}
+
+    def line_of(self, key):
+        """The line of a key, else the mapping's own line: messages point at the offending field."""
+        return self.lines.get(key, self.line)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader (no python tags) that rejects duplicate keys and records line numbers."""
+class Sequence(list):
+    """A YAML sequence that remembers the line it starts on and the line of each item."""
+    line = 0
+    lines = []
+
+    def line_of(self, i):
+        return self.lines[i] if 0 <= i < len(self.lines) else self.line
+
+
+def line_of(container, key, default=0):
+    """The line of a key or item of a loaded mapping or sequence (default for anything else)."""
+    return container.line_of(key) if isinstance(container, (Mapping, Sequence)) else default
+
+
+# Every scalar is read as the text the coder wrote: no implicit booleans (`No`), numbers (`1920`),
+# dates (`2016-08-30`) or nulls. A field that is not text says so in its declaration (`check`).
+# No tags; aliases count as what they repeat, with a cap (an alias bomb); a cap on nesting:
+# libyaml's own recursion crashes on structures nested about 100,000 deep, so the tree is built
+# here from its events (the parser is libyaml's when PyYAML has it).
+MAX_DEPTH = 64
+MAX_VALUES = 1_000_000
+MAX_BYTES = 64 << 20
+try:
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # PyYAML without libyaml: the same events, three times slower
+    from yaml.loader import Loader as _Parser
+
+
+def _yaml_error(file, mark, problem, fix="correct the YAML at that line (plain YAML only, no tags)"):
+    return PipelineError(file, mark.line + 1 if mark else 0, f"invalid YAML: {problem}", fix)
+
+
+def _parse(text, file):
+    """The one document of a YAML text as Mapping, Sequence and str (None when empty)."""
+    ev = yaml.events
+    parser = _Parser(text)
+    # stack: [container, pending key, its line, anchor, values inside]; anchors: name -> (value, values inside)
+    stack, root, documents, anchors, total = [], None, 0, {}, 0
+    try:
+        while not isinstance(event := parser.get_event(), ev.StreamEndEvent):
+            mark = event.start_mark
+            if isinstance(event, ev.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise _yaml_error(file, mark, "more than one document in the file")
+                continue
+            if isinstance(event, (ev.DocumentEndEvent, ev.StreamStartEvent)):
+                continue
+            if isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
+                value, _, _, anchor, size = stack.pop()
+                if anchor:
+                    anchors[anchor] = (value, size + 1)
+                if stack:
+                    stack[-1][4] += size + 1
+                continue
+            if getattr(event, "tag", None) not in (None, "!"):
+                raise _yaml_error(file, mark, f"tag {show(event.tag, 60)} is not allowed", "remove the tag: plain YAML only")
+            if isinstance(event, ev.AliasEvent):
+                if event.anchor not in anchors:
+                    raise _yaml_error(file, mark, f"alias *{_cut(event.anchor, 60)} names no anchor before it",
+                                      "define the anchor (&name value) before its first alias (*name), or write the value out")
+                value, size = anchors[event.anchor]
+            elif isinstance(event, ev.ScalarEvent):
+                value, size = event.value, 1
+                if event.anchor:
+                    anchors[event.anchor] = (value, 1)
+            else:
+                if len(stack) >= MAX_DEPTH:
+                    raise _yaml_error(file, mark, f"nested more than {MAX_DEPTH} levels deep",
+                                      "flatten the structure: records are a few levels deep")
+                value = Mapping() if isinstance(event, ev.MappingStartEvent) else Sequence()
+                value.line, value.lines = mark.line + 1, ({} if isinstance(value, Mapping) else [])
+                root = _attach(stack, value, mark, file, root)
+                stack.append([value, None, 0, event.anchor, 0])
+                continue
+            # an alias costs what it repeats: a few lines of aliases cannot stand for billions of values
+            total += size
+            if total > MAX_VALUES:
+                raise _yaml_error(file, mark, f"aliases expand the file to more than {MAX_VALUES} values",
+                                  "write the values out, or repeat them through fewer aliases")
+            if stack:
+                stack[-1][4] += size
+            root = _attach(stack, value, mark, file, root)
+    except yaml.YAMLError as e:
+        raise _yaml_error(file, getattr(e, "problem_mark", None), " ".join(str(getattr(e, "problem", None) or e).split())) from None
+    return root
+
+
+def _attach(stack, value, mark, file, root):
+    """Put a value into the container being read (a sequence item, a key, or a key's value)."""
+    if not stack:
+        return value
+    top = stack[-1]
+    container, line = top[0], mark.line + 1
+    if isinstance(container, Sequence):
+        container.append(value)
+        container.lines.append(line)
+    elif top[1] is None:
+        if not isinstance(value, str):
+            raise _yaml_error(file, mark, "a mapping key must be plain text")
+        if value in container:
+            raise _yaml_error(file, mark, f"duplicate key {show(value, 80)} (first at line {container.lines[value]})")
+        top[1], top[2] = value, line
+    else:
+        container[top[1]] = value
+        container.lines[top[1]] = top[2]
+        top[1] = None
+    return root
+
+
+def read_yaml(path):
+    """Parse an input file strictly: every scalar is text; a fault is a PipelineError naming its line."""
+    return _parse(read_input(path), rel(path))
+
+
+def read_input(path):
+    """The text of an input file: a regular file (not a device or a pipe that never ends) of at
+    most 64 MB, in UTF-8."""
+    path, fix = Path(path), "make it a readable UTF-8 file"
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise PipelineError(rel(path), 0, "not a regular file", "make it a plain file")
+        if st.st_size > MAX_BYTES:
+            raise PipelineError(rel(path), 0, f"the file is larger than {MAX_BYTES >> 20} MB", "split it or shorten it")
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise PipelineError(rel(path), 0, f"cannot read the file ({_cut(str(e), 200)})", fix) from None
+
+
+def read_config(path):
+    """A configuration file of the pipeline itself (schemas/, conventions.yaml), written by its
+    developers with YAML's booleans and numbers: safe loader, duplicate keys refused."""
+    try:
+        return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_ConfigLoader)
+    except yaml.YAMLError as e:
+        raise _yaml_error(rel(path), getattr(e, "problem_mark", None), " ".join(str(getattr(e, "problem", None) or e).split()))
+
+
+class _ConfigLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    pass
 
 
 def _construct_mapping(loader, node):
     mapping = Mapping()
-    mapping.line = node.start_mark.line + 1
+    mapping.line, mapping.lines = node.start_mark.line + 1, {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in mapping:
-            raise yaml.MarkedYAMLError("while reading a mapping", node.start_mark,
-                                       f"duplicate key {key!r}", key_node.start_mark)
+            raise yaml.MarkedYAMLError("while reading a mapping", node.start_mark, f"duplicate key {key!r}", key_node.start_mark)
         mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.lines[key] = key_node.start_mark.line + 1
     return mapping
 
 
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_ConfigLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def read_yaml(path):
-    """Parse a YAML file strictly; a syntax error becomes a PipelineError naming its line."""
-    path = Path(path)
+def version():
+    """The dataset's version: the one place is pyproject.toml (MAJOR.MINOR.PATCH, checked)."""
+    path = ROOT / "pyproject.toml"
+    project = read_toml(path).get("project")
+    value = project.get("version") if isinstance(project, dict) else None
+    if not isinstance(value, str) or not re.fullmatch(r"(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})", value):
+        raise PipelineError(rel(path), 0, f"[project] version {show(value, 60)} is not MAJOR.MINOR.PATCH",
+                            'write e.g. version = "1.2.0" under [project]')
+    return value
+
+
+def read_toml(path):
+    """pyproject.toml, or one message naming its line."""
+    import tomllib
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise PipelineError(rel(path), 0, f"cannot read the file ({e})", "make it a readable UTF-8 file")
-    try:
-        return yaml.load(text, Loader=_StrictLoader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark else 0
-        problem = " ".join(str(getattr(e, "problem", None) or e).split())
-        raise PipelineError(rel(path), line, f"invalid YAML: {problem}",
-                            "correct the YAML syntax at that line (only plain YAML is allowed, no tags)")
+        return tomllib.loads(read_input(path))
+    except tomllib.TOMLDecodeError as e:
+        line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(e))) else 0
+        raise PipelineError(rel(path), line, f"invalid TOML: {e}", "correct the TOML syntax at that line")
 
 
 def rel(path):
@@ -257,3 +420,54 @@ def read_json(path):
         raise PipelineError(rel(path), 0, "not valid UTF-8 (truncated or altered?)", fix) from None
     except json.JSONDecodeError as e:
         raise PipelineError(rel(path), e.lineno, f"not valid JSON: {e.msg} (truncated or altered?)", fix) from None
+
+
+# -- typed fields: one declaration per input file says what each key holds -------------------
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
+FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+SHA256 = re.compile(r"[0-9a-f]{64}")
+KINDS = {  # kind -> (what it is, test of the loaded value, what to write instead)
+    "text": ("text", lambda v: isinstance(v, str), "write it as text (quote it if it holds `: ` or starts with a symbol)"),
+    "words": ("non-empty text", lambda v: isinstance(v, str) and v.strip() != "", "write it as non-empty text"),
+    "slug": ("a lowercase slug", lambda v: isinstance(v, str) and SLUG.fullmatch(v), "use lowercase letters, digits and hyphens (at most 100)"),
+    "file": ("a bare file name", lambda v: isinstance(v, str) and FILE_NAME.fullmatch(v), "give a bare file name of letters, digits, '.', '_' and '-'"),
+    "sha256": ("a sha256", lambda v: isinstance(v, str) and SHA256.fullmatch(v), "write the 64 lowercase hex digits of `sha256sum`"),
+    "bool": ("true or false", lambda v: v in ("true", "false"), "write true or false"),
+    "texts": ("a list of texts", lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "write a list of texts: [a, b]"),
+    "list": ("a list", lambda v: isinstance(v, list), "write a list (`- item` lines or [a, b])"),
+    "words_or_map": ("text or a mapping", lambda v: (isinstance(v, str) and v.strip() != "") or isinstance(v, dict),
+                     "write the source's words, or a mapping of them"),
+    "map": ("a mapping", lambda v: isinstance(v, dict), "write a mapping (`key: value` lines or {key: value})"),
+    "any": ("anything", lambda v: True, ""),
+}
+
+
+def check(record, spec, file, what, name_key=None, line=0):
+    """A loaded mapping checked against its declaration {key: (kind or tuple of allowed values,
+    required[, fix])}: unknown, missing or ill-typed keys are refused at their own line; booleans come
+    back as bool, everything else as the text the coder wrote."""
+    line = getattr(record, "line", 0) or line
+    if not isinstance(record, dict):
+        raise PipelineError(file, line, f"a {what} is not a mapping", f"write it as `key: value` lines with the keys {sorted(spec)}")
+    unknown = [k for k in record if k not in spec]
+    if unknown:
+        import difflib
+        close = {k: difflib.get_close_matches(k, spec, n=1) for k in unknown}
+        hint = "; ".join(f"{show(k, 60)} (did you mean {v[0]!r}?)" if v else show(k, 60) for k, v in close.items())
+        raise PipelineError(file, line_of(record, unknown[0], line), f"unknown key(s) in a {what}: {hint}", f"use only {sorted(spec)}")
+    missing = [k for k, (_, required, *_) in spec.items() if required and k not in record]
+    if missing:
+        name = f" {show(record[name_key], 80)}" if name_key in record else ""
+        raise PipelineError(file, line, f"{what}{name} lacks {missing}", "add the missing keys")
+    out = Mapping()
+    out.line, out.lines = line, getattr(record, "lines", {})
+    for key, value in record.items():
+        kind, fix = spec[key][0], spec[key][2:]  # an optional third item is the fix to print
+        if isinstance(kind, tuple):
+            if value not in kind:
+                raise PipelineError(file, out.line_of(key), f"{key} {show(value)} is not one of {list(kind)}",
+                                    (fix or ("use one of the listed values",))[0])
+        elif not KINDS[kind][1](value):
+            raise PipelineError(file, out.line_of(key), f"{key} {show(value)} is not {KINDS[kind][0]}", (fix or (KINDS[kind][2],))[0])
+        out[key] = value == "true" if kind == "bool" else value
+    return out

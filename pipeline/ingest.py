@@ -6,20 +6,36 @@ with a byte-order mark or CR line ends is rejected rather than normalized, becau
 normalizing would shift every offset."""
 import logging
 import re
+import stat
 from functools import lru_cache
-from pathlib import Path
+
+import re2
 
 from . import schemas
-from .files import ROOT, PipelineError, read_yaml, rel, sha256_file, write_json, WORK
+from .files import ROOT, WORK, PipelineError, check, read_yaml, rel, sha256_file, show, write_json
 
 log = logging.getLogger(__name__)
 
 MANIFEST = ROOT / "raw" / "sources.yaml"
 BOILERPLATE = ROOT / "annotations" / "boilerplate.yaml"
-MANIFEST_KEYS = {"source_id", "file", "sha256", "title", "author", "publisher", "source_type", "published",
-                 "published_note", "url", "license", "redistribution", "redistribution_reason", "reliability", "reliability_reason",
-                 "heading_style", "headings"}
-REQUIRED_KEYS = MANIFEST_KEYS - {"published_note", "heading_style", "headings", "url"}
+
+
+def manifest_fields():
+    """The manifest's declaration: key -> (kind or allowed values, required); see files.check.
+    Enumerations come from schemas/, the one declaration of every column."""
+    enum = lambda column: (tuple(schemas.enum_values("sources", column)), True)
+    return {
+        "source_id": ("slug", True), "file": ("file", True), "sha256": ("sha256", True), "title": ("words", True),
+        "author": ("words", True), "publisher": ("words", True), "source_type": enum("source_type"), "published": ("text", True),
+        "published_note": ("text", False), "url": ("text", False), "license": ("words", True),
+        "reliability": enum("reliability"), "reliability_reason": ("words", True),
+        "heading_style": (("wiki",), False), "headings": ("texts", False),
+        "redistribution": enum("redistribution") + ("write full (openly licensed), excerpts (quotation for research) or none (no "
+                                                    "words), as the document's licence allows, and say why in redistribution_reason",),
+        "redistribution_reason": ("words", True, "write one sentence on the licence or terms that decide its redistribution")}
+
+
+RULE_FIELDS = {"pattern": ("words", True), "reason": ("words", True)}
 WIKI_HEADING = re.compile(r"^(=+)\s*(.*?)\s*\1\s*$")
 ABBREVIATIONS = {"U.S", "U.K", "U.N", "p", "pp", "Mr", "Mrs", "Dr", "St", "Gen", "Jr", "vs", "e.g", "i.e", "No"}
 SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
@@ -33,41 +49,38 @@ def load_manifest():
 
 @lru_cache(maxsize=None)
 def _manifest():
-    data = read_yaml(MANIFEST)
-    entries = data.get("sources") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        raise PipelineError(rel(MANIFEST), 1, "no `sources:` list", "start the file with `sources:` and one entry per document")
-    seen, policies = set(), schemas.enum_values("sources", "redistribution")
+    file = rel(MANIFEST)
+    entries = check(read_yaml(MANIFEST) or {}, {"sources": ("list", True)}, file, "manifest")["sources"]
+    checked, ids, files, fields = [], {}, {}, manifest_fields()
     for entry in entries:
-        line = getattr(entry, "line", 0)
-        unknown = set(entry) - MANIFEST_KEYS
-        if unknown:
-            raise PipelineError(rel(MANIFEST), line, f"unknown key(s) {sorted(unknown)}", f"use only {sorted(MANIFEST_KEYS)}")
-        missing = REQUIRED_KEYS - set(entry)
-        if missing:
-            raise PipelineError(rel(MANIFEST), line, f"missing key(s) {sorted(missing)}", "add them to the entry")
-        if entry["redistribution"] not in policies:
-            raise PipelineError(rel(MANIFEST), line, f"redistribution {entry['redistribution']!r} of {entry['source_id']!r} is not one of "
-                                f"{', '.join(policies)}", "write full (openly licensed), excerpts (quotation for research) or "
-                                "none (no words), as the document's licence allows, and say why in redistribution_reason")
-        if not str(entry["redistribution_reason"] or "").strip():
-            raise PipelineError(rel(MANIFEST), line, f"redistribution_reason of {entry['source_id']!r} is empty",
-                                "write one sentence on the licence or terms that decide its redistribution")
-        if entry["source_id"] in seen:
-            raise PipelineError(rel(MANIFEST), line, f"source_id {entry['source_id']!r} is listed twice", "give each document its own source_id")
-        seen.add(entry["source_id"])
+        entry = check(entry, fields, file, "manifest entry", "source_id")
+        for key, seen, what in (("source_id", ids, "source_id"), ("file", files, "file")):
+            if entry[key] in seen:
+                raise PipelineError(file, entry.line_of(key), f"{what} {entry[key]!r} is listed twice (first at line {seen[entry[key]]})",
+                                    "give each document one entry, with its own source_id and file")
+            seen[entry[key]] = entry.line_of(key)
         raw_path(entry)
-    return entries
+        checked.append(entry)
+    return checked
 
 
 def raw_path(entry):
-    """The file's path, refused unless it is a plain file name inside raw/ (no ../, no absolute path, no link out)."""
-    raw_dir = (ROOT / "raw").resolve()
-    name = str(entry["file"])
-    path = (ROOT / "raw" / name)
-    if Path(name).is_absolute() or ".." in Path(name).parts or path.resolve().parent != raw_dir or path.is_symlink():
-        raise PipelineError(rel(MANIFEST), entry.line, f"file {name!r} is not a plain file inside raw/",
-                            "copy the document into raw/ and give its bare file name")
+    """The file's path, refused unless it is a plain file name inside raw/ (no ../, no absolute
+    path, no symbolic link, no hard link that may share its bytes with a file elsewhere)."""
+    name = entry["file"]
+    path = ROOT / "raw" / name
+    fix = "copy the document into raw/ as a regular file (not a link) and give its bare file name"
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return path  # read_raw says it is missing
+    except OSError as e:
+        raise PipelineError(rel(MANIFEST), entry.line_of("file"), f"file {name!r} cannot be read ({e.strerror})", fix)
+    if not stat.S_ISREG(st.st_mode) or path.resolve().parent != (ROOT / "raw").resolve():
+        raise PipelineError(rel(MANIFEST), entry.line_of("file"), f"file {name!r} is not a plain file inside raw/", fix)
+    if st.st_nlink > 1:
+        raise PipelineError(rel(MANIFEST), entry.line_of("file"), f"file {name!r} has {st.st_nlink} hard links: its bytes may be "
+                            "a file outside raw/", "replace the link by a copy (cp --remove-destination, or delete and copy)")
     return path
 
 
@@ -75,7 +88,7 @@ def manifest_entry(source_id):
     entry = _by_id().get(source_id)
     if entry is not None:
         return entry
-    raise PipelineError(rel(MANIFEST), 0, f"no source {source_id!r}", "add an entry for it or rename the coding sheet")
+    raise PipelineError(rel(MANIFEST), 0, f"no source {show(source_id, 100)}", "add an entry for it or rename the coding sheet")
 
 
 @lru_cache(maxsize=None)
@@ -110,14 +123,22 @@ def read_raw(entry):
 
 @lru_cache(maxsize=None)
 def boilerplate_rules():
-    data = read_yaml(BOILERPLATE)
-    rules = []
-    for rule in data["rules"]:
+    """(pattern, reason) of each rule. Patterns come from data, so they run on RE2, whose time is
+    linear in the line: no pattern can hang ingest by backtracking."""
+    file = rel(BOILERPLATE)
+    rules = check(read_yaml(BOILERPLATE) or {}, {"rules": ("list", True)}, file, "rules file")["rules"]
+    options = re2.Options()
+    options.log_errors = False
+    out = []
+    for rule in rules:
+        rule = check(rule, RULE_FIELDS, file, "boilerplate rule")
         try:
-            rules.append((re.compile(rule["pattern"]), rule["reason"]))
-        except re.error as e:
-            raise PipelineError(rel(BOILERPLATE), rule.line, f"bad pattern: {e}", "fix the regular expression")
-    return rules
+            out.append((re2.compile(rule["pattern"], options), rule["reason"]))
+        except re2.error as e:
+            problem = e.args[0].decode("utf-8", "replace") if e.args and isinstance(e.args[0], bytes) else str(e)
+            raise PipelineError(file, rule.line_of("pattern"), f"bad pattern {show(rule['pattern'], 100)}: {problem}",
+                                "fix the regular expression (RE2 syntax: no backreferences or lookaround)")
+    return out
 
 
 def split_sentences(text, start, end):

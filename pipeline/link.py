@@ -12,9 +12,9 @@ import re
 import numpy as np
 
 from . import actors, schemas, structure
-from .code import KEYS, SHEETS
+from .code import KEYS, LINEAGE, SHEETS
 from .conventions import CONVENTIONS
-from .files import WORK, PipelineError, read_json, rel, write_json
+from .files import WORK, PipelineError, read_json, rel, show, write_json
 from .ingest import load_manifest
 from .normalize import no_date, parse_date
 
@@ -174,7 +174,7 @@ def merge(rows, grade_rank):
     filled from the others where it is silent; returns (row, disagreements)."""
     rows = sorted(rows, key=lambda r: grade_rank[r["source_id"]])
     merged, disagreements = dict(rows[0]), []
-    fields = [k for k in rows[0] if k not in ("evidence", "line", "source_id", "sheet", "disputed", "disputed_reason", "note")]
+    fields = [k for k in rows[0] if k not in ("evidence", "line", "lines", "source_id", "sheet", "disputed", "disputed_reason", "note")]
     for prefix in GROUP_PREFIXES:
         if f"{prefix}_text" not in merged:
             continue
@@ -285,12 +285,13 @@ def _link():
         if disagree:
             disagreements.append({"table": table, "record_id": record_id, "sources": supporting, "disagreements": disagree})
         row[keys[table][0]] = record_id
-        row["_where"] = (rows[0]["sheet"], rows[0]["line"])
+        row["_where"] = (rows[0]["sheet"], rows[0]["lines"])
         tables[table].append(row)
         evidence += _evidence_rows(table, record_id, ev)
 
     _check_references(tables, event_actors)
     _add_places(tables)
+    _check_lineage(tables["relations"])
     tables["event_actors"] = [dict(zip(("event_id", "actor_id", "role"), ea)) for ea in sorted(event_actors)]
     structure.check_conflicts(tables)
     members = structure.add_dyads(tables, named, registry)
@@ -343,11 +344,12 @@ def _check_references(tables, event_actors):
     """Dangling references are sheet errors, reported at the sheet line that makes them."""
     key = {t: schemas.table_schema(t)["primaryKey"][0] for t in ("events", "pledges")}
     ids = {t: {r[key[t]] for r in tables[t]} for t in key}
-    for table, column, target in (("casualties", "event_id", "events"), ("pledges", "event_id", "events"),
-                                  ("pledges", "responds_to", "pledges")):
+    for table, column, key, target in (("casualties", "event_id", "event", "events"), ("pledges", "event_id", "event", "events"),
+                                       ("pledges", "responds_to", "responds_to", "pledges")):
         for row in tables[table]:
             if row.get(column) and row[column] not in ids[target]:
-                raise PipelineError(*row["_where"], f"{column} {row[column]!r} names no coded {target[:-1]}",
+                sheet, lines = row["_where"]
+                raise PipelineError(sheet, lines.get(key, 0), f"{column} {show(row[column])} names no coded {target[:-1]}",
                                     f"code that {target[:-1]} (in any sheet) or correct the id")
     for event_id, _, _ in event_actors:
         if event_id not in ids["events"]:
@@ -369,12 +371,49 @@ def _add_places(tables):
         if not wording.strip() or wording in data["no_place"]:
             continue
         if wording not in data["names"]:
-            raise PipelineError(*event["_where"], f"location {wording!r} is no spelling of a place in annotations/places.yaml",
+            raise PipelineError(*structure.where(event, "location"), f"location {wording!r} is no spelling of a place in annotations/places.yaml",
                                 "add it to a place's names (`make places NAME=... COUNTRY=...` proposes gazetteer matches) or to no_place")
         place = by_id[data["names"][wording]]
         event.update({c: place[c] for c in PLACE_COLUMNS}, admin2=place["admin2_name"])
         event["country_iso3"] = place["country_iso3"] or event.get("country_iso3") or None
         event["admin1"] = place["admin1_name"] or event.get("admin1") or None
+
+
+def _check_lineage(relations):
+    """A lineage relation (renamed_to, merged_into, successor_of, split_from) says which group
+    became which: followed subject to object, the relations of one kind never come back to where
+    they started. A cycle is reported at the sheet line of one of its relations."""
+    for kind in LINEAGE:
+        edges = {}
+        for row in relations:
+            if row["relation"] == kind:
+                edges.setdefault(row["subject_id"], []).append(row)
+        state = {}  # actor -> 1 while on the current path, 2 when done
+        for start in sorted(edges):
+            path, stack = [], [(start, iter(edges.get(start, [])))]
+            state[start] = state.get(start) or 1
+            if state[start] == 2:
+                continue
+            while stack:
+                node, rows = stack[-1]
+                row = next(rows, None)
+                if row is None:
+                    state[node] = 2
+                    stack.pop()
+                    if path:
+                        path.pop()
+                    continue
+                nxt = row["object_id"]
+                if state.get(nxt) == 1:
+                    cycle = path[[r["subject_id"] for r in path].index(nxt):] + [row] if nxt != row["subject_id"] else [row]
+                    sheet, lines = row["_where"]
+                    chain = ", ".join(f"{r['subject_id']} {kind} {r['object_id']}" for r in cycle)
+                    raise PipelineError(sheet, lines.get("object", 0), f"the {kind} relations form a cycle: {chain}"[:600],
+                                        "a group cannot become itself: correct the direction or the actors of one of these relations")
+                if state.get(nxt) != 2:
+                    state[nxt] = 1
+                    path.append(row)
+                    stack.append((nxt, iter(edges.get(nxt, []))))
 
 
 def _source_row(entry, corpus):

@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import subprocess
-import tomllib
 
 import pandas as pd
 import pyarrow as pa
@@ -21,7 +20,7 @@ from . import places, policy, schemas
 from .exports import export_rows
 from .card import card
 from .croissant import croissant
-from .files import ROOT, WORK, read_json, rel, write_folder
+from .files import ROOT, WORK, read_json, rel, version, write_folder
 from .ingest import load_manifest
 
 log = logging.getLogger(__name__)
@@ -32,11 +31,6 @@ PARQUET_SETTINGS = dict(compression="zstd", compression_level=9, use_dictionary=
 # What csv_bytes writes, stated in the descriptor for readers that do not guess (RFC 4180, `\n` line ends)
 CSV_DIALECT = {"header": True, "delimiter": ",", "lineTerminator": "\n", "quoteChar": "\"", "doubleQuote": True}
 PANDAS_DTYPES = {"integer": "Int64", "boolean": "boolean", "string": "object", "date": "object", "number": "Float64"}
-
-
-def version():
-    """The dataset's version: the one place is pyproject.toml."""
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 
 
 def last_commit_date():

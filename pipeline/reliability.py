@@ -15,7 +15,7 @@ import sys
 
 from . import candidates, code, ingest
 from .conventions import CONVENTIONS
-from .files import ROOT, WORK, PipelineError, read_json, read_yaml, rel, write_bytes_atomic, write_json
+from .files import ROOT, WORK, PipelineError, read_config, read_json, read_yaml, rel, write_bytes_atomic, write_json
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class BlindSheet(code.Sheet):
                     record["id"] = f"{record['id']}-{record.line}"
                 if isinstance(record, dict):
                     seen.add(record.get("id"))
-                    if record.get("disputed") is True and not record.get("disputed_reason"):
+                    if record.get("disputed") == "true" and not record.get("disputed_reason"):  # scalars are the text written
                         record["disputed_reason"] = "(the blind coder gave no reason)"
 
     def actor(self, name, line):
@@ -395,7 +395,7 @@ def load_sample():
     """{source_id: [{start, end, text}]} from annotations/reliability/sample.yaml (none drawn yet: {})."""
     if not SAMPLE.exists():
         return {}
-    data = read_yaml(SAMPLE)
+    data = read_config(SAMPLE)  # written by `sample` above, with numbers for offsets
     return {s["source_id"]: [dict(x) for x in s["sentences"]] for s in data["sources"]}
 
 

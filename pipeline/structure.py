@@ -9,20 +9,26 @@ from .files import PipelineError
 RULE, DEATHS = CONVENTIONS["dyads"], CONVENTIONS["deaths"]
 
 
+def where(row, key):
+    """The sheet and line of a coded row's field (the record's line where the field is not written)."""
+    sheet, lines = row["_where"]
+    return sheet, lines.get(key, lines.get("id", 0))
+
+
 def check_conflicts(tables):
     """Every events.conflict and parent_conflict_id names a coded conflict; the tree has no cycle."""
     conflicts = {c["conflict_id"]: c for c in tables["conflicts"]}
     fix = "code the conflict in a `conflicts:` section of a coding sheet (id, name, type, quote) or correct the slug"
     for e in tables["events"]:
         if e["conflict"] not in conflicts:
-            raise PipelineError(*e["_where"], f"conflict {e['conflict']!r} names no coded conflict", fix)
+            raise PipelineError(*where(e, "conflict"), f"conflict {e['conflict']!r} names no coded conflict", fix)
     for c in conflicts.values():
         seen, parent = {c["conflict_id"]}, c.get("parent_conflict_id")
         while parent:
             if parent not in conflicts:
-                raise PipelineError(*c["_where"], f"parent {parent!r} names no coded conflict", fix)
+                raise PipelineError(*where(c, "parent"), f"parent {parent!r} names no coded conflict", fix)
             if parent in seen:
-                raise PipelineError(*c["_where"], f"conflict {c['conflict_id']!r} is its own ancestor", "give the tree no cycle")
+                raise PipelineError(*where(c, "parent"), f"conflict {c['conflict_id']!r} is its own ancestor", "give the tree no cycle")
             seen.add(parent)
             parent = conflicts[parent].get("parent_conflict_id")
 
@@ -115,7 +121,7 @@ def check_casualties(tables, registry):
                        f"is smaller ({parent['count_text']}) than the subset ({c['count_text']})"
                        if parent["count_high"] is not None and parent["count_high"] < c["count_low"] else "")
             if problem:
-                raise PipelineError(*c["_where"], f"part_of {c['part_of']!r} {problem}",
+                raise PipelineError(*where(c, "part_of"), f"part_of {c['part_of']!r} {problem}",
                                     "point part_of at the figure of the same category that contains this one")
         covers = c.pop("covers", None) or {}
         c["covers_conflict_id"] = c["covers_dyad_id"] = c["covers_actor_id"] = None
@@ -123,19 +129,19 @@ def check_casualties(tables, registry):
             continue
         c["covers_conflict_id"] = covers.get("conflict") or events[c["event_id"]]["conflict"]
         if c["covers_conflict_id"] not in conflicts:
-            raise PipelineError(*c["_where"], f"covers conflict {c['covers_conflict_id']!r} names no coded conflict", "correct the slug")
+            raise PipelineError(*where(c, "covers"), f"covers conflict {c['covers_conflict_id']!r} names no coded conflict", "correct the slug")
         if covers.get("sides"):
             side_a, side_b, _ = order_pair(*covers["sides"], registry)
             c["covers_dyad_id"] = dyad_id(c["covers_conflict_id"], side_a, side_b)
             if c["covers_dyad_id"] not in dyads:
-                raise PipelineError(*c["_where"], f"no event of {c['covers_conflict_id']} has the dyad {side_a} / {side_b}",
+                raise PipelineError(*where(c, "covers"), f"no event of {c['covers_conflict_id']} has the dyad {side_a} / {side_b}",
                                     "name the two parties as events of that conflict name them, or drop `sides`")
         c["covers_actor_id"] = covers.get("actor")
     for c in rows.values():  # no cycles of part_of
         seen, parent = {c["casualty_id"]}, c.get("part_of")
         while parent:
             if parent in seen:
-                raise PipelineError(*c["_where"], f"part_of of {c['casualty_id']!r} runs in a circle", "give part_of no cycle")
+                raise PipelineError(*where(c, "part_of"), f"part_of of {c['casualty_id']!r} runs in a circle", "give part_of no cycle")
             seen.add(parent)
             parent = rows[parent].get("part_of")
 
