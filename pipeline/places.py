@@ -13,9 +13,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 from . import schemas
-from .code import SLUG
 from .conventions import CONVENTIONS
-from .files import ROOT, WORK, PipelineError, read_yaml, rel, write_json
+from .files import ROOT, SLUG, WORK, PipelineError, read_yaml, rel, write_json
 
 PLACES = ROOT / "annotations" / "places.yaml"
 RULES = CONVENTIONS["places"]
@@ -97,7 +96,7 @@ def _check(entry, seen_ids, seen_names):
     if missing:
         _fail(entry, f"place {entry.get('id')!r} lacks {missing}", "add the missing keys")
     pid = entry["id"]
-    if not isinstance(pid, str) or not SLUG.match(pid):
+    if not isinstance(pid, str) or not SLUG.fullmatch(pid):
         _fail(entry, f"place id {pid!r} is not a lowercase slug", "use lowercase letters, digits and hyphens")
     if pid in seen_ids:
         _fail(entry, f"place id {pid!r} is used twice (first at line {seen_ids[pid]})", "give each place its own id")
@@ -108,6 +107,13 @@ def _check(entry, seen_ids, seen_names):
         if name in seen_names:
             _fail(entry, f"spelling {name!r} is given to {seen_names[name]!r} and {pid!r}", "give each spelling to one place")
         seen_names[name] = pid
+    # the strict loader gives every scalar as the text written: numbers are read here
+    entry["where_prec"] = _number(entry, entry, "where_prec", int)
+    for key in ("lat", "lon"):
+        if key in entry:
+            entry[key] = _number(entry, entry, key, float)
+    if isinstance(entry.get("point"), dict) and "geonames_id" in entry["point"]:
+        entry["point"]["geonames_id"] = _number(entry, entry["point"], "geonames_id", int)
     types = schemas.enum_values("places", "place_type")
     if entry["type"] not in types:
         _fail(entry, f"type {entry['type']!r} is not one of {types}", "use one of the listed types")
@@ -126,6 +132,16 @@ def _check(entry, seen_ids, seen_names):
             _fail(entry, f"place {pid!r} has a point but no numeric lat and lon", "copy lat/lon from `make places` (4 decimals)")
     elif "lat" in entry or "lon" in entry:
         _fail(entry, f"place {pid!r} has lat/lon but no point", "remove them: an area has no point")
+
+
+def _number(entry, mapping, key, cast):
+    """A number written in places.yaml (the loader keeps it as text), refused at its line if it is none."""
+    value = mapping[key]
+    try:
+        return cast(value)
+    except (TypeError, ValueError):
+        raise PipelineError(rel(PLACES), getattr(mapping, "lines", {}).get(key, getattr(entry, "line", 0)),
+                            f"{key} {str(value)[:40]!r} of {entry.get('id')!r} is not a number", f"write {key} as a plain number") from None
 
 
 def _subdivision(entry, code, level):
