@@ -87,7 +87,7 @@ $(W)/package/datapackage.json: $(W)/linked.json $(W)/last-commit schemas/fields.
 
 # the reliability study: blind sheets compared with the main ones (every source's sheet is coded first)
 BLIND := $(wildcard annotations/reliability/blind/*.yaml)
-$(W)/reliability.json: $(CODED) $(INGESTED) $(BLIND) $(wildcard annotations/reliability/*.yaml) annotations/actors.yaml $(CODE) | venv
+$(W)/reliability.json: $(CODED) $(INGESTED) $(BLIND) $(wildcard annotations/reliability/*.yaml annotations/reliability/adjudication/*.yaml) annotations/actors.yaml $(CODE) | venv
 	$(RUN) reliability
 
 $(W)/quality.json: $(W)/package/datapackage.json $(W)/reliability.json

@@ -3,7 +3,7 @@ source, that a second coder codes blind (annotations/reliability/blind/<source_i
 `python -m pipeline.reliability sample` draws it into annotations/reliability/sample.yaml, and
 the `reliability` stage (`make reliability`) compares the blind sheets with the main ones field
 by field into .work/reliability.json (percent agreement, Krippendorff's alpha, every
-disagreement with its adjudication from annotations/reliability/adjudication.yaml).
+disagreement with its adjudication from annotations/reliability/adjudication/<source_id>.yaml).
 
 The sample is drawn once and committed: later changes to the registry or the sheets change
 which sentences the candidate finder flags, but must not change a sample already coded."""
@@ -66,7 +66,7 @@ def sample():
 # ---------------------------------------------------------------- the comparison
 
 BLIND = STUDY / "blind"
-ADJUDICATION = STUDY / "adjudication.yaml"
+ADJUDICATION = STUDY / "adjudication"  # one file per source: <source_id>.yaml
 RESULT = WORK / "reliability.json"
 RESOLUTIONS = ("main sheet corrected", "blind coder wrong", "both acceptable")
 ABSENT = "(no record)"
@@ -276,15 +276,22 @@ def disagreements(source_id, units, sentences):
     return out
 
 
-def read_adjudication(path=ADJUDICATION):
-    """{disagreement key: {resolution, reason, line}} from annotations/reliability/adjudication.yaml."""
-    if not path.exists():
-        return {}
+def read_adjudication(folder=ADJUDICATION):
+    """{disagreement key: {resolution, reason, file, line}} from annotations/reliability/adjudication/<source_id>.yaml
+    (one file per source, so coders adjudicating different sources never edit the same file)."""
+    out = {}
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
+        out.update(read_adjudication_file(path, out))
+    return out
+
+
+def read_adjudication_file(path, earlier=None):
+    """The entries of one source's adjudication file; every key must name that source."""
     data = read_yaml(path) or {}
     entries = data.get("adjudications") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise PipelineError(rel(path), 1, "no `adjudications:` list", "write `adjudications:` and one `- {disagreement: ..., resolution: ..., reason: ...}` per disagreement")
-    out = {}
+    out, earlier = {}, earlier or {}
     for e in entries:
         line = getattr(e, "line", 0)
         if not isinstance(e, dict) or set(e) != {"disagreement", "resolution", "reason"}:
@@ -294,10 +301,14 @@ def read_adjudication(path=ADJUDICATION):
             raise PipelineError(rel(path), line, f"resolution {e['resolution']!r} is not one of {list(RESOLUTIONS)}", "use one of the listed resolutions")
         if not isinstance(e["reason"], str) or len(e["reason"].strip()) < 10:
             raise PipelineError(rel(path), line, "an adjudication needs a reason of a few words", "say why")
-        if e["disagreement"] in out:
-            raise PipelineError(rel(path), line, f"disagreement {e['disagreement']!r} is adjudicated twice (first at line {out[e['disagreement']]['line']})",
+        if str(e["disagreement"]).split("/")[0] != path.stem:
+            raise PipelineError(rel(path), line, f"disagreement {e['disagreement']!r} is not about source {path.stem!r}",
+                                f"move it to {rel(path.parent)}/<its source_id>.yaml")
+        first = out.get(e["disagreement"]) or earlier.get(e["disagreement"])
+        if first:
+            raise PipelineError(rel(path), line, f"disagreement {e['disagreement']!r} is adjudicated twice (first at line {first['line']})",
                                 "keep one entry")
-        out[e["disagreement"]] = {"resolution": e["resolution"], "reason": e["reason"], "line": line}
+        out[e["disagreement"]] = {"resolution": e["resolution"], "reason": e["reason"], "file": rel(path), "line": line}
     return out
 
 
@@ -332,7 +343,7 @@ def study(sample_sources, main_coded, blind_coded, adjudication, unreadable=()):
     stale = sorted(k for k, v in corrected.items() if v["resolution"] != "main sheet corrected")
     if stale:
         e = adjudication[stale[0]]
-        raise PipelineError(rel(ADJUDICATION), e["line"], f"{len(stale)} adjudication(s) name no current disagreement, e.g. {stale[0]!r}",
+        raise PipelineError(e.get("file", rel(ADJUDICATION)), e["line"], f"{len(stale)} adjudication(s) name no current disagreement, e.g. {stale[0]!r}",
                             "only `main sheet corrected` outlives its disagreement; correct the key or remove the entry")
     fields = field_statistics(units)
     for stats in fields.values():  # the agreement the blind coding found, before the main sheets were corrected

@@ -128,16 +128,22 @@ def test_a_correction_of_the_main_sheet_is_counted_against_first_agreement(tmp_p
 
 
 def test_an_adjudication_of_no_disagreement_is_an_error_naming_its_line(tmp_path):
-    ruled = {"test/events/m9/b9/event_type": {"resolution": "both acceptable", "reason": "Either reading holds.", "line": 7}}
-    with pytest.raises(PipelineError, match=r"adjudication.yaml:7: 1 adjudication\(s\) name no current disagreement"):
+    ruled = {"test/events/m9/b9/event_type": {"resolution": "both acceptable", "reason": "Either reading holds.",
+                                              "file": "annotations/reliability/adjudication/test.yaml", "line": 7}}
+    with pytest.raises(PipelineError, match=r"adjudication/test.yaml:7: 1 adjudication\(s\) name no current disagreement"):
         run(tmp_path, adjudication=ruled)
 
 
 def test_the_adjudication_file_refuses_an_unknown_resolution(tmp_path):
-    path = tmp_path / "adjudication.yaml"
-    path.write_text("adjudications:\n  - {disagreement: a/b/c/d/e, resolution: fine, reason: it is fine really}\n")
-    with pytest.raises(PipelineError, match=r":2: resolution 'fine' is not one of"):
-        reliability.read_adjudication(path)
+    (tmp_path / "a.yaml").write_text("adjudications:\n  - {disagreement: a/b/c/d/e, resolution: fine, reason: it is fine really}\n")
+    with pytest.raises(PipelineError, match=r"a.yaml:2: resolution 'fine' is not one of"):
+        reliability.read_adjudication(tmp_path)
+
+
+def test_an_adjudication_filed_under_another_source_is_refused_at_its_line(tmp_path):
+    (tmp_path / "a.yaml").write_text("adjudications:\n  - {disagreement: b/events/x/y/date_start, resolution: both acceptable, reason: either reading holds}\n")
+    with pytest.raises(PipelineError, match=r"a.yaml:2: disagreement .* is not about source 'a'"):
+        reliability.read_adjudication(tmp_path)
 
 
 
