@@ -1,6 +1,6 @@
 """The site's data files (data/ beside index.html): no file holds every row of a table.
 
-A page opened from the file system may not fetch() JSON, but it may add a <script>: each file is a
+A page opened from the file system may not fetch JSON, but it may add a <script>: each file is a
 script handing its payload to the page (`AQ.loaded(name, payload)`), added when it is first needed.
 - data/meta.js sets window.AQ: per table its columns, row count and number of pages, the sources'
   metadata, how each table finds its evidence, and the first key of every index chunk;

@@ -1,7 +1,7 @@
 // The site's behaviour: paged, searchable, sortable tables and the evidence panel. data/meta.js
 // sets window.AQ (columns, counts, sources, index fences); every other data file is a script
 // added when first needed, which hands its payload to AQ.loaded (a page opened from the file
-// system may not fetch() JSON). Files are written by pipeline/site/data.py. Text is always
+// system may not fetch JSON). Files are written by pipeline/site/data.py. Text is always
 // inserted with textContent or text nodes, never as HTML, so quotes with quotes, ampersands or
 // markup stay text.
 (function () {
@@ -235,9 +235,9 @@
 
   function cards(indexes) { return Promise.all(indexes.map(evidenceCard)); }
 
-  function showRecord(table, id, note) {
-    var mine = ++ticket;
-    Promise.all([lookup("records/" + table, id), findRow(table, id)]).then(function (found) {
+  // The panel's content for a record: its values and the cards of its evidence.
+  function record(table, id, note) {
+    return Promise.all([lookup("records/" + table, id), findRow(table, id)]).then(function (found) {
       var indexes = found[0] || [], row = found[1], label = id;
       if (row) {
         ["title", "name"].forEach(function (c) { if (column(table, c) >= 0 && label === id) label = row[column(table, c)]; });
@@ -248,7 +248,7 @@
           h("h3", { dir: "auto" }, [label]),
           h("p", {}, [list.length + (list.length === 1 ? " quote" : " quotes") + " from " + sources.size + " source(s)"])];
         if (row) children.push(rowValues(table, row));
-        openPanel(mine, children.concat(list));
+        return children.concat(list);
       });
     });
   }
@@ -264,63 +264,74 @@
     return h("details", { "class": "row-values" }, [h("summary", {}, ["the row's values"]), list]);
   }
 
-  function showDocument(sourceId) {
-    var mine = ++ticket, source = AQ.sources[sourceId];
+  // The panel's content for a source: the whole text with its quotes marked, or, for a source
+  // whose text is not published, the cards of its quoted spans.
+  function documentOf(sourceId) {
+    var source = AQ.sources[sourceId];
     var head = [h("p", { "class": "small" }, ["sources · " + sourceId]),
       h("h3", {}, [gradeBadge(source), " ", source.title]),
       h("p", { "class": "small" }, [source.publisher + " · grade " + source.reliability + ": " + source.reliability_reason])];
-    need("sources/" + sourceId).then(function (doc) {
+    return need("sources/" + sourceId).then(function (doc) {
       if (doc.text === undefined) {
         return cards(doc.cards).then(function (list) {
-          openPanel(mine, head.concat([h("p", {}, ["The text of this source is not published (" + source.license + "; " +
-            source.redistribution_reason + "). Its " + list.length + " quoted passages, with their offsets and permitted excerpts:"])], list));
+          return head.concat([h("p", {}, ["The text of this source is not published (" + source.license + "; " +
+            source.redistribution_reason + "). Its " + list.length + " quoted passages, with their offsets and permitted excerpts:"])], list);
         });
       }
-      openPanel(mine, head.concat([h("p", {}, ["The whole document; the " + doc.quotes + " quoted passages are highlighted."]),
-        passage(doc.text, 0, doc.text.length, doc.marks)]));
+      return head.concat([h("p", {}, ["The whole document; the " + doc.quotes + " quoted passages are highlighted."]),
+        passage(doc.text, 0, doc.text.length, doc.marks)]);
     });
   }
 
-  function showRow(table, index) {
+  // The panel's content for row `index` of a table, by how the table finds its evidence.
+  function rowEvidence(table, index) {
     var link = AQ.links[table];
-    if (!link) return;
-    var mine = ++ticket;
-    rowAt(table, index).then(function (r) {
+    return rowAt(table, index).then(function (r) {
       var row = r.row;
       if (link.kind === "self") {
         var rt = row[column("evidence", "record_table")], rid = row[column("evidence", "record_id")];
         return evidenceCard(index).then(function (card) {
-          openPanel(mine, [h("p", { "class": "small" }, ["evidence · " + row[column("evidence", "evidence_id")]]),
-            h("h3", {}, ["Quote for " + rt + " · " + rid]), card]);
+          return [h("p", { "class": "small" }, ["evidence · " + row[column("evidence", "evidence_id")]]),
+            h("h3", {}, ["Quote for " + rt + " · " + rid]), card];
         });
-      } else if (link.kind === "document") {
-        showDocument(row[link.column]);
-      } else if (link.kind === "referrers") {
+      }
+      if (link.kind === "document") return documentOf(row[link.column]);
+      if (link.kind === "referrers") {
         var key = row[link.key];
         return lookup(link.index, key).then(function (ids) {
           ids = ids || [];
           return Promise.all(ids.map(function (id) { return lookup("records/" + link.table, id); })).then(function (found) {
             return cards([].concat.apply([], found.map(function (f) { return f || []; })));
           }).then(function (list) {
-            openPanel(mine, [h("p", { "class": "small" }, [table + " · " + key + " · the evidence of the " + ids.length + " " +
+            return [h("p", { "class": "small" }, [table + " · " + key + " · the evidence of the " + ids.length + " " +
               link.table + " rows that name it"]), h("h3", { dir: "auto" }, [row[column(table, "name")] || key]),
-              rowValues(table, row)].concat(list));
+              rowValues(table, row)].concat(list);
           });
         });
-      } else {
-        showRecord(link.target, row[link.column],
-          link.target === table ? "" : "evidence of the " + link.target + " row this " + table + " row names");
       }
+      return record(link.target, row[link.column],
+        link.target === table ? "" : "evidence of the " + link.target + " row this " + table + " row names");
     });
   }
 
-  // Fill the panel, unless something clicked since asked for another.
-  function openPanel(mine, children) {
-    if (mine !== ticket) return;
-    var panel = document.getElementById("evidence"), body = document.getElementById("evidence-body");
-    body.replaceChildren.apply(body, children);
-    panel.hidden = false;
-    panel.scrollTop = 0;
+  // Open the panel on what `build` makes once its files are loaded; the panel is aria-busy
+  // meanwhile, and only the last thing asked for is shown.
+  function present(build) {
+    var mine = ++ticket, panel = document.getElementById("evidence"), body = document.getElementById("evidence-body");
+    panel.setAttribute("aria-busy", "true");
+    build().catch(function (e) {
+      return [h("p", { "class": "small" }, ["Could not load the evidence: " + e.message])];
+    }).then(function (children) {
+      if (mine !== ticket) return;
+      body.replaceChildren.apply(body, children);
+      panel.hidden = false;
+      panel.scrollTop = 0;
+      panel.setAttribute("aria-busy", "false");
+    });
+  }
+
+  function showRow(table, index) {
+    if (AQ.links[table]) present(function () { return rowEvidence(table, index); });
   }
 
   // ------------------------------------------------------------ wiring
@@ -343,7 +354,9 @@
     var target = ev.target.closest("[data-table][data-id]");
     if (!target || target.closest("table.data")) return;
     var table = target.getAttribute("data-table"), id = target.getAttribute("data-id");
-    if (AQ.links[table] && AQ.links[table].kind === "document") showDocument(id); else showRecord(table, id, "");
+    present(function () {
+      return AQ.links[table] && AQ.links[table].kind === "document" ? documentOf(id) : record(table, id, "");
+    });
   }
   document.addEventListener("click", activate);
   document.addEventListener("keydown", function (ev) { if (ev.key === "Enter") activate(ev); });
