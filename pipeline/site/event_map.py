@@ -61,7 +61,7 @@ def event_map(tables):
         if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
             continue  # a name that would overprint another is left to the mark's hover text
         taken.append(box)
-        labels.append(el("text", {"class": "place-label", "x": box[0], "y": box[3] - 2}, name))
+        labels.append(el("text", {"class": "place-label", "x": box[0], "y": box[3] - L["label_dy"]}, name))
     chart = svg("map", WIDTH, height, f"Map of {len(located)} located events", *outlines, *grid, *marks, *labels)
     half = MAP_SWATCH // 2
     return {"chart": chart, "located": len(located), "places": len(labelled), "outlines": OUTLINES_SOURCE, "grid": step,

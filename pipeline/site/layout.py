@@ -19,14 +19,14 @@ MIN_BAR = 3.0  # the narrowest bar drawn
 SWATCH_W, SWATCH_H = 22, 12
 MAP_SWATCH = 20
 
-OVERVIEW = dict(label_w=330.0, right_w=70.0, bar_h=16.0, row_h=26.0, top=10.0, text_dy=12.0, value_dx=6.0,
+OVERVIEW = dict(label_w=330.0, right_w=70.0, label_dx=8.0, bar_h=16.0, row_h=26.0, top=10.0, text_dy=12.0, value_dx=6.0,
                 title_chars=48, bottom=4.0)
 TIMELINE = dict(left=10.0, right=14.0, top=22.0, row_h=9.0, bar_h=7.0, lane_label_h=20.0, lane_gap=10.0,
                 text_dy=12.0, bottom=4.0)
 MAP = dict(margin=10.0, grid_degrees=5, pad_degrees=5, label_dx=5.0, label_up=14.0, label_down=3.0,
-           label_char_w=5.5, tick_dy=3.0, lat_tick_dy=2.0)
+           label_char_w=5.5, label_dy=2.0, tick_dy=3.0, lat_tick_dy=2.0)
 MAP_RADIUS = {1: 3.0, 2: 4.5, 3: 6.5, 4: 9.0}  # a coarser place (where_prec) draws a larger, fainter mark
-NETWORK = dict(label_w=300.0, lane_h=17.0, top=24.0, right=70.0, label_dx=6.0, text_dy=4.0, group_dy=4.0,
+NETWORK = dict(label_w=300.0, lane_h=17.0, top=24.0, first_dy=4.0, right=70.0, label_dx=6.0, text_dy=4.0, group_dy=4.0,
                group_x=4.0, max_bulge=70.0, bulge_share=0.35, bulge_min=8.0, bulge_step=7.0, bundle_px=6.0,
                range_min=4.0, end_r=3.0, arrow=8.0, bottom=8.0)
 CASUALTIES = dict(label_w=280.0, right_w=340.0, top=24.0, row_h=15.0, group_gap=2.0, event_gap=6.0, group_x=4.0,

@@ -52,7 +52,7 @@ def network(resources, tables):
     lanes = sorted(first_seen, key=lambda a: (alignments.index(actors[a]["alignment"]), first_seen[a], actors[a]["name"]))
     label_w, lane_h, top = L["label_w"], L["lane_h"], L["top"]
     axis = TimeAxis([parse_date(e["start"]) for e in edges] + [parse_date(e["end"]) for e in edges], label_w, WIDTH - L["right"])
-    y_of, y, group = {}, top + 4, None
+    y_of, y, group = {}, top + L["first_dy"], None
     for a in lanes:  # a header row before each alignment group
         if actors[a]["alignment"] != group:
             group, y = actors[a]["alignment"], y + lane_h

@@ -22,7 +22,7 @@ def overview(resources, tables, quality):
         sid = source["source_id"]
         counts = {t: len(records[sid][t]) for t in record_tables}
         total = sum(counts.values())
-        marks.append(el("text", {"class": "label", "x": L["label_w"] - 8, "y": y + L["text_dy"], "text-anchor": "end"},
+        marks.append(el("text", {"class": "label", "x": L["label_w"] - L["label_dx"], "y": y + L["text_dy"], "text-anchor": "end"},
                         f"{source['title'][:cut]}{'…' if len(source['title']) > cut else ''} [{source['reliability']}]"))
         x = L["label_w"]
         for t in record_tables:
