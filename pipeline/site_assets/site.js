@@ -298,13 +298,13 @@
       if (link.kind === "document") return documentOf(row[link.column]);
       if (link.kind === "referrers") {
         var key = row[link.key];
-        return lookup(link.index, key).then(function (ids) {
-          ids = ids || [];
+        return lookup(link.index, key).then(function (named) {
+          var ids = named ? named.ids : [], count = named ? named.count : 0;
           return Promise.all(ids.map(function (id) { return lookup("records/" + link.table, id); })).then(function (found) {
             return cards([].concat.apply([], found.map(function (f) { return f || []; })));
           }).then(function (list) {
-            return [h("p", { "class": "small" }, [table + " · " + key + " · the evidence of the " + ids.length + " " +
-              link.table + " rows that name it"]), h("h3", { dir: "auto" }, [row[column(table, "name")] || key]),
+            return [h("p", { "class": "small" }, [table + " · " + key + " · the evidence of " + (count > ids.length ?
+              "the first " + ids.length + " of the " : "the ") + count + " " + link.table + " rows that name it"]), h("h3", { dir: "auto" }, [row[column(table, "name")] || key]),
               rowValues(table, row)].concat(list);
           });
         });
