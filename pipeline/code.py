@@ -285,6 +285,9 @@ def code_record(sheet, table, record):
         roles = schemas.enum_values("event_actors", "role")
         if not record["actors"]:
             sheet.fail(at("actors"), "`actors` must map roles to lists of names", f"write e.g. actors: {{perpetrator: [ISIL], target: [Taliban]}} with roles {roles}")
+        if "side_b" in record["actors"] and "side_a" not in record["actors"]:
+            sheet.fail(line_of(record["actors"], "side_b", at("actors")), "`side_b` without `side_a`: a side needs an opposing side",
+                       "add the opposing actors as side_a, or recode them with another role (subject, target, signatory, ...)")
         for role, names in record["actors"].items():
             role_line = line_of(record["actors"], role, at("actors"))
             if role not in roles:

@@ -56,3 +56,10 @@ def test_a_list_of_named_people_counts_at_least_the_names(tmp_path):
     assert (one["count_low"], one["count_high"], one["count_qualifier"]) == (1, 1, "exact")
     with pytest.raises(PipelineError, match="name words 'Mullah Omar' are not in the record's quotes"):
         coded(tmp_path, event('"October 2013"', "In October 2013") + "casualties:\n" + casualty.replace("Haji Musa,", "Mullah Omar,", 1))
+
+
+def test_side_b_without_side_a_is_refused_with_line_and_fix(tmp_path):
+    both = event('"October 2013"', "In October 2013").replace("{subject: [Taliban]}", "{side_a: [ISIL], side_b: [Taliban]}")
+    assert [row["id"] for row in coded(tmp_path, both)["events"]] == ["e"]
+    with pytest.raises(PipelineError, match=r"sheet\.yaml:3: `side_b` without `side_a`.*Fix: add the opposing actors as side_a"):
+        coded(tmp_path, both.replace("side_a: [ISIL], ", ""))
