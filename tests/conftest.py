@@ -17,12 +17,19 @@ MARKERS = ("unit", "data", "browser", "faults")
 
 
 def pytest_collection_modifyitems(items):
-    """Each test carries exactly one of the markers of pyproject.toml (its file's pytestmark)."""
+    """Each test carries exactly one of the markers of pyproject.toml (its file's pytestmark).
+    Under pytest-xdist (`make test` runs two workers, --dist loadgroup), the tests that share a
+    fixture of their own module (a build, a server, a browser) stay on one worker, so it is made
+    once; the others are spread (tiny_build is made once per worker)."""
     for item in items:
         marks = [m.name for m in item.iter_markers() if m.name in MARKERS]
         if len(marks) != 1:
             raise pytest.UsageError(f"{item.nodeid}: marked {marks}. Fix: give its file one of "
                                     f"pytestmark = pytest.mark.<{'|'.join(MARKERS)}>")
+        shared = [name for name, defs in item._fixtureinfo.name2fixturedefs.items()
+                  if defs[-1].scope in ("module", "session") and defs[-1].func.__module__ == item.module.__name__]
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}:{','.join(sorted(shared))}"))
 
 
 @pytest.fixture(scope="session")
