@@ -98,7 +98,7 @@ $(W)/aq-is-conflict.sqlite: $(W)/quality.json schemas/fields.yaml schemas/tables
 	$(RUN) sqlite
 
 # the offline site: charts, tables and evidence of the validated package
-$(W)/site/index.html: $(W)/quality.json $(wildcard pipeline/site_assets/*) $(wildcard raw/*.txt) $(CODE)
+$(W)/site/index.html: $(W)/quality.json $(wildcard pipeline/site_assets/*) $(wildcard pipeline/site/*.py) $(wildcard raw/*.txt) $(CODE)
 	$(RUN) site
 
 # the codebook and datasheet show only validated data; the datasheet measures how much of each
