@@ -151,8 +151,10 @@ REPEAT ?= 3
 bench: all ## time each stage against its floor, rebuilds, validation and synthetic corpora (SIZES="10 100 1000" REPEAT=3); writes build/bench.json and README's Performance tables
 	$(PY) -m pipeline.bench --repeat $(call q,$(REPEAT)) --sizes $(foreach s,$(SIZES),$(call q,$(s)))
 
+# one pytest-xdist worker per core; tests sharing a fixture of their module stay on one worker
+# (one kind of test: .venv/bin/pytest -m unit, data, browser or faults)
 test: all ## build, then run the test suite
-	$(call q,$(VENV))/bin/pytest
+	$(call q,$(VENV))/bin/pytest -n $(call q,$(JOBS)) --dist loadgroup
 
 # refused while a build runs; the lock itself stays, so a build started meanwhile still waits its turn
 clean: ## remove build/ and the intermediates in .work/ (keeps .venv)
