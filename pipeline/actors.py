@@ -6,9 +6,8 @@ import unicodedata
 from functools import lru_cache
 
 from . import schemas
-from .files import ROOT, PipelineError, check, line_of, read_yaml, rel, show
-
-REGISTRY = ROOT / "annotations" / "actors.yaml"
+from .files import PipelineError, check, line_of, read_yaml, rel, show
+from .paths import REGISTRY
 
 
 def _fail(line, problem, fix):

@@ -12,12 +12,12 @@ from datetime import date
 from functools import cached_property, lru_cache
 
 from . import actors, schemas
-from .files import ROOT, WORK, PipelineError, check, line_of, read_json, read_yaml, rel, show, write_json
+from .files import PipelineError, check, line_of, read_json, read_yaml, rel, show, write_json
 from .normalize import RANK, NormalizeError, first_day_edtf, no_date, parse_count, parse_date, shift_date
+from .paths import SHEETS, coded_file, ingest_file
 
 log = logging.getLogger(__name__)
 
-SHEETS = ROOT / "annotations" / "sources"
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 COMMON = {"id": True, "quote": True, "note": False, "anchor": False, "disputed_reason": False}
 KEYS = {
@@ -53,7 +53,7 @@ class Sheet:
         self.path = path or SHEETS / f"{source_id}.yaml"
         self.file = rel(self.path)
         self.data = read_yaml(self.path)
-        self.doc = read_json(WORK / "ingest" / f"{source_id}.json")
+        self.doc = read_json(ingest_file(source_id))
         self.text = self.doc["text"]
         if not isinstance(self.data, dict) or self.data.get("source") != source_id:
             self.fail(line_of(self.data, "source", 1), f"the sheet must start with `source: {source_id}`", "name the source the sheet codes")
@@ -353,7 +353,7 @@ def _group(prefix, values, drop_ongoing=False):
 def code(source_id):
     """Code one sheet and write .work/coded/<source_id>.json."""
     out = code_sheet(Sheet(source_id))
-    write_json(WORK / "coded" / f"{source_id}.json", out)
+    write_json(coded_file(source_id), out)
     log.info("%s, %d waivers", ", ".join(f"{len(rows)} {table}" for table, rows in out["records"].items()), len(out["waivers"]))
 
 

@@ -12,11 +12,12 @@ import re
 import numpy as np
 
 from . import actors, schemas, structure
-from .code import KEYS, LINEAGE, SHEETS
+from .code import KEYS, LINEAGE
 from .conventions import CONVENTIONS
-from .files import WORK, PipelineError, read_json, rel, show, write_json
+from .files import PipelineError, read_json, rel, show, write_json
 from .ingest import load_manifest
 from .normalize import no_date, parse_date
+from .paths import LINKED, PLACES_JSON, SHEETS, coded_file, ingest_file
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class Corpus:
     """The ingested documents, with the passage (line) around any offset and its shingles."""
 
     def __init__(self, source_ids):
-        self.docs = {s: read_json(WORK / "ingest" / f"{s}.json") for s in source_ids}
+        self.docs = {s: read_json(ingest_file(s)) for s in source_ids}
         self.k = CONVENTIONS["independence"]["shingle_words"]
         self.line_starts = {s: [ln["start"] for ln in d["lines"]] for s, d in self.docs.items()}
 
@@ -237,7 +238,7 @@ def _link():
     grades = {e["source_id"]: e["reliability"] for e in manifest}
     redistribution = {e["source_id"]: e["redistribution"] for e in manifest}
     grade_rank = {s: ("ABCDEF".index(grades[s]), i) for i, s in enumerate(source_ids)}
-    coded = [read_json(WORK / "coded" / f"{s}.json") for s in source_ids if (SHEETS / f"{s}.yaml").exists()]
+    coded = [read_json(coded_file(s)) for s in source_ids if (SHEETS / f"{s}.yaml").exists()]
     corpus = Corpus(source_ids)
 
     # group rows by id across sheets
@@ -306,7 +307,7 @@ def _link():
     for table, rows in tables.items():
         cols, key = schemas.columns(table), keys[table]
         tables[table] = sorted(({c: r.get(c) for c in cols} for r in rows), key=lambda r: [str(r[k]) for k in key])
-    write_json(WORK / "linked.json", {"tables": tables, "disagreements": disagreements,
+    write_json(LINKED, {"tables": tables, "disagreements": disagreements,
                                      "candidate_coverage": _coverage(corpus, coded),
                                      "shared_passages": corpus.shared_passages()})
     log.info("%s; %d records on which sources disagree", ", ".join(f"{len(rows)} {table}" for table, rows in tables.items()),
@@ -363,7 +364,7 @@ def _add_places(tables):
     """The `places` table, and each event's place found by its location wording (a spelling in
     annotations/places.yaml); the place's country and admin units replace the sheet's, so that
     every event in one country has it."""
-    data = read_json(WORK / "places.json")
+    data = read_json(PLACES_JSON)
     tables["places"] = data["rows"]
     by_id = {r["place_id"]: r for r in data["rows"]}
     for event in tables["events"]:

@@ -3,7 +3,8 @@ Arrow schemas, so no other module restates a column."""
 import copy
 from functools import lru_cache
 
-from .files import ROOT, read_config
+from .files import read_config
+from .paths import SCHEMAS
 
 # Table Schema type -> the pyarrow type (by name: pyarrow is imported only where Parquet is written)
 ARROW_TYPES = {"string": "string", "integer": "int64", "boolean": "bool_", "date": "date32", "number": "float64"}
@@ -11,12 +12,12 @@ ARROW_TYPES = {"string": "string", "integer": "int64", "boolean": "bool_", "date
 
 @lru_cache(maxsize=None)
 def _spec():
-    return read_config(ROOT / "schemas" / "fields.yaml"), read_config(ROOT / "schemas" / "tables.yaml")["tables"]
+    return read_config(SCHEMAS / "fields.yaml"), read_config(SCHEMAS / "tables.yaml")["tables"]
 
 
 @lru_cache(maxsize=None)
 def _exports():
-    return read_config(ROOT / "schemas" / "exports.yaml")["exports"]
+    return read_config(SCHEMAS / "exports.yaml")["exports"]
 
 
 def export_names():

@@ -21,12 +21,11 @@ from markupsafe import Markup, escape
 
 from .places import OUTLINES_SOURCE, country_outlines as place_outlines
 from .conventions import CONVENTIONS
-from .files import WORK, Mapping, PipelineError, check_recorded, read_json, rel, write_folder
+from .files import Mapping, PipelineError, check_recorded, read_json, rel, write_folder
 from .ingest import read_raw
+from .paths import ASSETS, PACKAGE, QUALITY, SITE
 
-PACKAGE = WORK / "package"
-OUT = WORK / "site"
-ASSETS = Path(__file__).with_name("site_assets")
+OUT = SITE
 STATIC_ASSETS = ("site.css", "site.js")
 # Tableau 10: distinguishable colours, assigned to enumeration values in schema order.
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
@@ -57,10 +56,10 @@ def load():
                 raise PipelineError(rel(path), 1, f"header {header} differs from the descriptor's fields {expected}",
                                     "rebuild the package (make) so the CSV and datapackage.json agree")
             tables[name] = [dict(zip(header, row)) for row in reader]
-    quality = read_json(WORK / "quality.json")
+    quality = read_json(QUALITY)
     for name, count in quality["counts"].items():
         if len(tables.get(name, [])) != count:
-            raise PipelineError(rel(WORK / "quality.json"), 0, f"counts {name} is {count} but {name}.csv has "
+            raise PipelineError(rel(QUALITY), 0, f"counts {name} is {count} but {name}.csv has "
                                 f"{len(tables.get(name, []))} rows", "run make so validate sees the current package")
     return descriptor, resources, tables, quality
 

@@ -21,7 +21,8 @@ import yaml
 
 from . import candidates, ingest
 from .conventions import CONVENTIONS
-from .files import ROOT, PipelineError, read_yaml
+from .files import PipelineError, read_yaml
+from .paths import ROOT
 
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")  # as pipeline.code reads years
 TOKEN = re.compile(r"(?<!\w)[A-Za-z]{3,}(?!\w)")  # a word of 3+ ASCII letters

@@ -10,12 +10,13 @@ import shutil
 import pandas as pd
 
 from . import policy, reliability, schemas, structure
-from .files import WORK, PipelineError, json_bytes, read_json, rel, write_files, write_json
-from .publish import PACKAGE, version
+from .files import PipelineError, json_bytes, read_json, rel, write_files, write_json
+from .publish import version
+from .paths import LINKED, PACKAGE, QUALITY, RELIABILITY, WORK, ingest_file
 
 log = logging.getLogger(__name__)
 
-REPORT = WORK / "quality.json"
+REPORT = QUALITY
 DATA_DOCS = WORK / "data-docs"
 FAILED = WORK / "quality-failed.json"
 
@@ -100,7 +101,7 @@ def derive_checks(frames):
     for table in ("events", "pledges", "casualties", "relations", "actors"):
         key = schemas.table_schema(table)["primaryKey"][0]
         frames[table]["evidence_rows"] = [int(counts.get((table, i), 0)) for i in frames[table][key]]
-    texts = {s: read_json(WORK / "ingest" / f"{s}.json")["text"] for s in frames["sources"]["source_id"]}
+    texts = {s: read_json(ingest_file(s))["text"] for s in frames["sources"]["source_id"]}
     policies = dict(zip(frames["sources"]["source_id"], frames["sources"]["redistribution"]))
     evidence["quote_matches"] = [policy.quote_ok(row, texts[row["source_id"]], policies[row["source_id"]])
                                  for row in evidence.to_dict("records")]
@@ -191,7 +192,7 @@ def coverage_failures(coverage):
 
 def validate():
     descriptor = read_json(PACKAGE / "datapackage.json")
-    linked = read_json(WORK / "linked.json")
+    linked = read_json(LINKED)
     frames = load_tables()
     excerpt_problems = derive_checks(frames)
     policies = dict(zip(frames["sources"]["source_id"], frames["sources"]["redistribution"]))
@@ -208,7 +209,7 @@ def validate():
         "shared_passages": linked["shared_passages"],
         "confidence": {t: {v: int((frames[t]["confidence"] == v).sum()) for v in schemas.enum_values(t, "confidence")}
                        for t in ("events", "pledges", "casualties", "relations")},
-        "reliability": reliability.redact(read_json(WORK / "reliability.json"), policies),
+        "reliability": reliability.redact(read_json(RELIABILITY), policies),
         "sums_beside_totals": structure.sums_beside_totals(linked["tables"]),
     }
     failed = [f"{e['table']}: {e['expectation']} {e['kwargs']} ({e['unexpected_count']} rows)" for e in report["expectations"] if not e["success"]]
