@@ -29,10 +29,6 @@ STAGES = {
     "candidates": "print a draft coding sheet of the flagged sentences not yet covered (needs SOURCE)",
 }
 
-# the module of a stage whose module is not named after it
-MODULE = {"package": "publish"}
-
-
 class StageFormatter(logging.Formatter):
     """`<stage>: <message> (<seconds since the stage started> s)`: the last line a stage logs says
     how long it took."""
@@ -91,7 +87,7 @@ def main(argv=None):
             from .release import reproduce
             reproduce(args.source[0])
         else:  # the stages without arguments: module pipeline/<module>.py, function <stage>
-            getattr(importlib.import_module(f".{MODULE.get(args.stage, args.stage)}", __package__), args.stage)()
+            getattr(importlib.import_module(f".{args.stage}", __package__), args.stage)()
     except PipelineError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -6,7 +6,7 @@ import json
 import re
 
 from .files import read_json
-from .publish import version
+from .files import version
 from .paths import BUILD, CHANGELOG, RELEASES
 
 

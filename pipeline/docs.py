@@ -18,7 +18,7 @@ from markupsafe import Markup
 from . import schemas
 from .conventions import CONVENTIONS
 from .files import PipelineError, check_recorded, read_json, rel, write_folder
-from .publish import version
+from .files import version
 from .paths import DOCS, PACKAGE, QUALITY, TEMPLATES, WORK, ingest_file
 
 RECORD_TABLES = list(schemas.declaration("evidence", "record_table")["values"])  # the tables evidence supports

@@ -20,7 +20,7 @@ from . import compat
 from .files import PipelineError, read_json, write_bytes_atomic
 from .pin import open_release  # noqa: F401 (the consumer's helper, kept importable from here)
 from .promote import KEPT
-from .publish import version
+from .files import version
 from .paths import BUILD, DIST, ROOT
 
 log = logging.getLogger(__name__)

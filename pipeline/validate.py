@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import policy, reliability, schemas, structure
 from .files import PipelineError, json_bytes, read_json, rel, write_files, write_json
-from .publish import version
+from .files import version
 from .paths import LINKED, PACKAGE, QUALITY, RELIABILITY, WORK, ingest_file
 
 log = logging.getLogger(__name__)
