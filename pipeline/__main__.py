@@ -11,6 +11,7 @@ import time
 from .files import PipelineError, os_error
 
 STAGES = {
+    "deps": "write .work/deps.mk for make: each stage's module and the pipeline modules it imports",
     "check": "check the manifest, actors registry, boilerplate rules and pyproject.toml once; list the sources for make",
     "ingest": "check a raw file against the manifest and segment it (needs SOURCE)",
     "code": "read a coding sheet, locate quotes, normalize values (needs SOURCE)",

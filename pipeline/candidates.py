@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from . import actors
 from .conventions import CONVENTIONS
+from .files import read_json
 from .paths import SHEETS, coded_file, ingest_file
 
 log = logging.getLogger(__name__)
@@ -56,8 +57,7 @@ def flag(sentence, actor_names):
 
 @lru_cache(maxsize=None)
 def actor_pattern():
-    from .link import _name_pattern
-    return _name_pattern([a["alias"] for a in actors.load()[2]])
+    return actors.name_pattern([a["alias"] for a in actors.load()[2]])
 
 
 def find(doc, names=None):
@@ -89,8 +89,6 @@ def coverage(doc, coded):
 
 def draft(source_id):
     """A draft coding sheet (YAML text) for the flagged sentences no record or waiver covers."""
-    from .code import SHEETS
-    from .files import WORK, read_json
     doc = read_json(ingest_file(source_id))
     coded_path = coded_file(source_id)
     coded = read_json(coded_path) if coded_path.exists() and (SHEETS / f"{source_id}.yaml").exists() else {"records": {}}

@@ -12,6 +12,7 @@ import re
 import numpy as np
 
 from . import actors, schemas, structure
+from .candidates import coverage
 from .code import KEYS, LINEAGE
 from .conventions import CONVENTIONS
 from .files import PipelineError, read_json, rel, show, write_json
@@ -316,7 +317,6 @@ def _link():
 
 def _coverage(corpus, coded):
     """Per source: flagged sentences, how many are covered by records or waived, and the rest."""
-    from .candidates import coverage
     out = {}
     for sheet in coded:
         flagged = coverage(corpus.docs[sheet["source_id"]], sheet)
@@ -436,7 +436,7 @@ def _actors(corpus, source_ids, tables, record_evidence, lifetimes):
     patterns = {}
     for a in aliases:
         patterns.setdefault(a["actor_id"], []).append(a["alias"])
-        pattern = _name_pattern([a["alias"]])
+        pattern = actors.name_pattern([a["alias"]])
         seen_in = next((s for s in source_ids if views[s].first_sentence([a["alias"]], pattern)), None)
         alias_rows.append({**a, "source_id": seen_in})
     empty = {k: v for k, v in no_date().items() if k != "ongoing"}
@@ -449,7 +449,7 @@ def _actors(corpus, source_ids, tables, record_evidence, lifetimes):
         if life.get("status") and entry["status"] in ("unknown", "active", "alive"):
             row["status"] = life["status"]
         rows.append(row)
-        name_re, named = _name_pattern(patterns[actor_id]), False
+        name_re, named = actors.name_pattern(patterns[actor_id]), False
         for s in source_ids:
             doc, sentence = corpus.docs[s], views[s].first_sentence(patterns[actor_id], name_re)
             if sentence:
@@ -600,13 +600,6 @@ class _NameView:
                 if m.end() <= sen["end"] or pattern.search(self.text, sen["start"], sen["end"]):
                     return sen
         return None
-
-
-def _name_pattern(names):
-    """A name as a whole word; case-insensitive except for all-capital acronyms (IS is not "is")."""
-    parts = [("" if n.isupper() else "(?i:") + re.escape(n) + ("" if n.isupper() else ")")
-             for n in sorted(names, key=len, reverse=True)]
-    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
 
 
 def _borrowed_evidence(actor_id, tables, record_evidence):
