@@ -68,7 +68,7 @@ $(W)/sources.mk: $(W)/raw.list raw/sources.yaml annotations/actors.yaml annotati
 $(W)/ingest/%.json: $(W)/raw.list raw/sources.yaml annotations/boilerplate.yaml $(wildcard raw/*.txt) $(DEPS_ingest) | venv
 	$(RUN) ingest $(call q,$*)
 
-$(W)/coded/%.json: annotations/sources/%.yaml annotations/actors.yaml $(W)/ingest/%.json schemas/fields.yaml schemas/tables.yaml $(DEPS_code) | venv
+$(W)/coded/%.json: annotations/sources/%.yaml annotations/actors.yaml $(W)/ingest/%.json schemas/fields.yaml schemas/tables.yaml schemas/sheet.yaml $(DEPS_code) | venv
 	$(RUN) code $(call q,$*)
 
 # the gazetteer: annotations/places.yaml resolved against the installed GeoNames packages
@@ -76,11 +76,11 @@ $(W)/places.json: annotations/places.yaml schemas/fields.yaml schemas/tables.yam
 	$(RUN) places
 
 # link reads the sheets there are: deleting or renaming one rebuilds it through sheets.list
-$(W)/linked.json: $(W)/sheets.list $(CODED) $(INGESTED) $(W)/places.json annotations/actors.yaml raw/sources.yaml $(DEPS_link)
+$(W)/linked.json: $(W)/sheets.list $(CODED) $(INGESTED) $(W)/places.json annotations/actors.yaml raw/sources.yaml schemas/sheet.yaml schemas/tables.yaml $(DEPS_link)
 	$(RUN) link
 
 # a required input that is missing stops the build with one message, like a clean build of it
-raw/sources.yaml annotations/actors.yaml annotations/boilerplate.yaml schemas/fields.yaml schemas/tables.yaml pyproject.toml:
+raw/sources.yaml annotations/actors.yaml annotations/boilerplate.yaml schemas/fields.yaml schemas/tables.yaml schemas/sheet.yaml pyproject.toml:
 	@echo "error: $@: the file is missing. Fix: restore it (git checkout -- $@)" >&2; exit 1
 
 # datapackage.json's `created` is the last commit's date: repackage when that date changes
@@ -92,7 +92,7 @@ $(W)/package/datapackage.json: $(W)/linked.json $(W)/last-commit schemas/fields.
 
 # the reliability study: blind sheets compared with the main ones (every source's sheet is coded first)
 BLIND := $(wildcard annotations/reliability/blind/*.yaml)
-$(W)/reliability.json: $(CODED) $(INGESTED) $(BLIND) $(wildcard annotations/reliability/*.yaml annotations/reliability/adjudication/*.yaml) annotations/actors.yaml $(DEPS_reliability) | venv
+$(W)/reliability.json: $(CODED) $(INGESTED) $(BLIND) $(wildcard annotations/reliability/*.yaml annotations/reliability/adjudication/*.yaml) annotations/actors.yaml schemas/sheet.yaml $(DEPS_reliability) | venv
 	$(RUN) reliability
 
 $(W)/quality.json: $(W)/package/datapackage.json $(W)/reliability.json $(DEPS_validate)

@@ -98,7 +98,7 @@ def derive_checks(frames):
     excerpt problems of the evidence table (the redistribution policy)."""
     evidence = frames["evidence"]
     counts = evidence.groupby(["record_table", "record_id"]).size()
-    for table in ("events", "pledges", "casualties", "relations", "actors"):
+    for table in schemas.evidence_required():
         key = schemas.table_schema(table)["primaryKey"][0]
         frames[table]["evidence_rows"] = [int(counts.get((table, i), 0)) for i in frames[table][key]]
     texts = {s: read_json(ingest_file(s))["text"] for s in frames["sources"]["source_id"]}
@@ -139,7 +139,7 @@ def expectations():
                                                                   ignore_row_if="either_value_is_missing")),
            ("evidence", gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="char_end", column_B="char_start")),
            ("actors", gxe.ExpectColumnValuesToBeInSet(column="used_or_explained", value_set=[True]))]
-    for table in ("events", "pledges", "casualties", "relations", "actors"):
+    for table in schemas.evidence_required():
         out.append((table, gxe.ExpectColumnValuesToBeBetween(column="evidence_rows", min_value=1)))
     for table in schemas.table_names():
         names = schemas.columns(table)
@@ -205,10 +205,10 @@ def validate():
         "candidate_coverage": policy.redact_coverage(linked["candidate_coverage"], policies),
         "disagreements": linked["disagreements"],
         "disputed_rows": {t: sorted(frames[t].loc[frames[t]["disputed"], schemas.table_schema(t)["primaryKey"][0]].tolist())
-                          for t in ("events", "pledges", "casualties", "relations")},
+                          for t in schemas.record_tables()},
         "shared_passages": linked["shared_passages"],
         "confidence": {t: {v: int((frames[t]["confidence"] == v).sum()) for v in schemas.enum_values(t, "confidence")}
-                       for t in ("events", "pledges", "casualties", "relations")},
+                       for t in schemas.record_tables()},
         "reliability": reliability.redact(read_json(RELIABILITY), policies),
         "sums_beside_totals": structure.sums_beside_totals(linked["tables"]),
     }
