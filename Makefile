@@ -22,7 +22,7 @@ LOCK := $(W)/.lock
 # message, not one per job); the check writes ALL_SOURCES, the manifest's source_ids, read by
 # the pipeline's own loader. Only the make that builds (inside the lock) reads it.
 # Each stage depends on its own module and the pipeline modules it imports: DEPS_<stage> in
-# .work/deps.mk, written from the import graph whenever a module changes.
+# .work/deps.mk, written from the import graph whenever a module changes, is added or removed.
 ifneq ($(filter build/% $(W)/%,$(MAKECMDGOALS)),)
 include $(W)/deps.mk
 include $(W)/sources.mk
@@ -59,7 +59,7 @@ $(W)/raw.list: FORCE
 $(W)/sheets.list: FORCE
 	@$(call LIST_FILES,annotations/sources)
 
-$(W)/deps.mk: $(shell find pipeline -name '*.py') | venv
+$(W)/deps.mk: $(shell find pipeline -name __pycache__ -prune -o \( -name '*.py' -o -type d \) -print) | venv
 	@$(RUN) deps
 
 $(W)/sources.mk: $(W)/raw.list raw/sources.yaml annotations/actors.yaml annotations/boilerplate.yaml annotations/sources pyproject.toml $(DEPS_check) | venv
