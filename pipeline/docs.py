@@ -229,8 +229,19 @@ def codebook_context(tables, package):
         "grades": schemas.declaration("sources", "reliability")["values"],
         "sources": package["sources"], "n_columns": sum(len(t["columns"]) for t in tables),
         "dyads": CONVENTIONS["dyads"], "deaths": CONVENTIONS["deaths"], "exports": exports_context(package),
-        "acled_types": CONVENTIONS["acled"]["event_types"],
+        "acled_types": CONVENTIONS["acled"]["event_types"], "without_dyad": without_dyad(package),
     }
+
+
+def without_dyad(package):
+    """Violent events that have no dyad (their sources name one party, or the same party twice),
+    so a user summing by dyad knows what the sum leaves out."""
+    parties = {}
+    for ea in package["event_actors"]:
+        parties.setdefault(ea["event_id"], set()).add(ea["actor_id"])
+    return [{"event_id": e["event_id"], "title": e["title"], "parties": sorted(parties.get(e["event_id"], ()))}
+            for e in sorted(package["events"], key=lambda e: e["event_id"])
+            if e["event_category"] == "violent" and not e["dyad_id"]]
 
 
 def exports_context(package):
