@@ -90,10 +90,10 @@ def main(argv=None):
         else:  # the stages without arguments: module pipeline/<module>.py, function <stage>
             getattr(importlib.import_module(f".{args.stage}", __package__), args.stage)()
     except PipelineError as e:
-        print(f"error: {e}", file=sys.stderr)
+        sys.stderr.write(f"error: {e}\n")  # one write: a parallel stage's log cannot land inside the line
         return 1
     except OSError as e:  # the machine, not the inputs: a full disk, a path not writable
-        print(f"error: {os_error(e)}", file=sys.stderr)
+        sys.stderr.write(f"error: {os_error(e)}\n")
         return 1
     return 0
 
