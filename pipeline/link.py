@@ -531,19 +531,23 @@ def _first_day(group, prefix):
 
 def relation_intervals(relations, lifetimes):
     """A lasting relation (conventions.yaml `relations.lasting`) holds from the date its words
-    give until the row that ends it: the end of either party (a person's death, a group's rename,
-    merger or dissolution, as actor_lifetimes dates them); with no such row it stays open ('..')."""
+    give until the first row that ends it: the end its own words give ("until 2020"), or the end
+    of either party (a person's death, a group's rename, merger or dissolution, as
+    actor_lifetimes dates them); with neither it stays open ('..')."""
     lasting = CONVENTIONS["relations"]["lasting"]
     for r in relations:
         if r["relation"] not in lasting or not r["valid_start"]:
             continue
         ends = [lifetimes[a]["dissolved"] for a in (r["subject_id"], r["object_id"]) if "dissolved" in lifetimes.get(a, {})]
-        ends = [g for g in ends if g["end"] and str(g["end"]) >= str(r["valid_start"])]
+        ends = [(g["end"], str(g["end"]) if g["precision"] == "season" or "/" in g["edtf"] else g["edtf"])
+                for g in ends if g["end"] and str(g["end"]) >= str(r["valid_start"])]
+        start_words, _, end_words = r["valid_edtf"].partition("/")
+        if end_words and end_words != "..":  # the words give the end: it stands unless a party ends first
+            ends.append((r["valid_end"], str(r["valid_end"]) if r["valid_precision"] == "season" else end_words))
         first = _first_day(r, "valid")
         if ends:
-            end = min(ends, key=lambda g: str(g["end"]))
-            last = str(end["end"]) if end["precision"] == "season" or "/" in end["edtf"] else end["edtf"]
-            r["valid_end"], r["valid_edtf"] = end["end"], f"{first}/{last}"
+            end, last = min(ends, key=lambda e: str(e[0]))
+            r["valid_end"], r["valid_edtf"] = end, f"{first}/{last}"
         else:
             r["valid_end"], r["valid_edtf"] = None, f"{first}/.."
 

@@ -317,7 +317,7 @@ def test_make_with_nothing_changed_does_nothing(good_build, tmp_path):
     assert {p: p.stat().st_mtime_ns for p in (root / ".work").rglob("*")} == work
 
 
-@pytest.mark.parametrize("module, stages", [("site", ["site", "docs", "promote"]), ("sqlite", ["sqlite", "docs", "promote"])])
+@pytest.mark.parametrize("module, stages", [("site/timeline", ["site", "docs", "promote"]), ("sqlite", ["sqlite", "docs", "promote"])])
 def test_editing_a_stage_module_reruns_only_that_stage_and_what_follows(module, stages, good_build, tmp_path):
     """Each stage depends on its own module and what it imports (.work/deps.mk), not on every module."""
     root = copy_of(good_build, tmp_path)
@@ -342,8 +342,8 @@ ALTERED = {
     "truncated linked.json": (lambda r: truncate(r / ".work/linked.json"), ".work/linked.json"),
     "truncated package CSV, docs rerun": (lambda r: (truncate(r / ".work/package/events.csv"), touch(r / "pipeline/templates/codebook.md.j2")),
                                           ".work/package/events.csv"),
-    "altered site data, docs rerun": (lambda r: ((r / ".work/site/data.js").write_text("alert(1)\n"), touch(r / "pipeline/templates/codebook.md.j2")),
-                                      ".work/site/data.js"),
+    "altered site data, docs rerun": (lambda r: ((r / ".work/site/data/meta.js").write_text("alert(1)\n"), touch(r / "pipeline/templates/codebook.md.j2")),
+                                      ".work/site/data/meta.js"),
     "extra file in site, docs rerun": (lambda r: ((r / ".work/site/extra.js").write_text("alert(1)\n"), touch(r / "pipeline/templates/codebook.md.j2")),
                                        ".work/site/extra.js"),
     "truncated quality report, docs rerun": (lambda r: (truncate(r / ".work/quality.md"), touch(r / "pipeline/templates/codebook.md.j2")),

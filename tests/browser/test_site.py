@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.files import ROOT
-from pipeline.site import NETWORK_RELATIONS
+from pipeline.site import NETWORK_RELATIONS, PAGE_ROWS
 
 BUILD = ROOT / "build"
 SITE = BUILD / "site" / "index.html"
@@ -84,13 +84,31 @@ def open_table(page, table):
     return page.locator(f'table[data-data-table="{table}"] tbody tr')
 
 
+def row_of(page, table, index):
+    """Row `index` of a table (its number in the CSV, from 0), turning the table's pages to it."""
+    open_table(page, table)
+    while True:
+        shown = page.text_content(f'[data-pages="{table}"]')
+        first, last = (int(n) for n in re.search(r"rows (\d+)–(\d+)", shown).groups())
+        if first - 1 <= index < last:
+            return page.locator(f'table[data-data-table="{table}"] tr[data-row="{index}"]')
+        page.click(f'[data-{"next" if index >= last else "prev"}="{table}"]')
+        page.wait_for_function("([t, s]) => document.querySelector(`[data-pages='${t}']`).textContent !== s", arg=[table, shown])
+
+
 def column_values(page, table, column):
     index = list(rows(table)[0]).index(column)
     return page.evaluate("([t, i]) => Array.from(document.querySelectorAll(`table[data-data-table='${t}'] tbody tr`))"
                          ".map(tr => tr.children[i].textContent)", [table, index])
 
 
+def settled(page):
+    """Wait until the evidence panel shows what was last asked for (its files are loaded)."""
+    page.wait_for_selector('#evidence[aria-busy="false"]', state="attached")
+
+
 def marks_in_panel(page):
+    settled(page)
     return page.locator("#evidence-body mark").all_text_contents()
 
 
@@ -105,6 +123,7 @@ def test_the_page_loads_from_the_file_system_without_errors_and_is_screenshotted
     folder = tmp_path_factory.mktemp("site-screenshots")
     page.screenshot(path=folder / "site-full.png", full_page=True)
     open_table(page, "events").first.locator("td").first.click()
+    settled(page)
     page.screenshot(path=folder / "site-evidence-panel.png")
     with capsys.disabled():  # printed in the test output, to be looked at
         print(f"\nsite screenshots: {folder / 'site-full.png'} and {folder / 'site-evidence-panel.png'}")
@@ -142,18 +161,49 @@ def test_every_chart_has_drawn_marks_one_per_row(page):
     assert page.locator("#chart-overview .mark").count() == len(pairs)
 
 
-def test_typing_in_a_search_box_filters_the_table(page):
+def test_typing_in_a_search_box_filters_the_tables_page(page):
     for table, query in (("events", "darzab"), ("evidence", "bay'ah"), ("actors", "province")):
         all_rows = rows(table)
-        expected = sum(1 for r in all_rows if any(query in v.lower() for v in r.values()))
+        on_page = all_rows[:PAGE_ROWS]  # the first page is shown
+        where = " on this page" if len(all_rows) > PAGE_ROWS else ""
+        expected = sum(1 for r in on_page if any(query in v.lower() for v in r.values()))
         table_rows = open_table(page, table)
-        assert table_rows.count() == len(all_rows)
+        assert table_rows.count() == len(on_page)
         page.fill(f'input[data-search="{table}"]', query)
-        assert 0 < expected < len(all_rows)
+        assert 0 < expected < len(on_page)
         assert table_rows.count() == expected, (table, query)
-        assert page.text_content(f'[data-count="{table}"]') == f"{expected} of {len(all_rows)} rows"
+        assert page.text_content(f'[data-count="{table}"]') == f"{expected} of {len(on_page)} rows{where}"
         page.fill(f'input[data-search="{table}"]', "")
-        assert table_rows.count() == len(all_rows)
+        assert table_rows.count() == len(on_page)
+
+
+def test_a_table_longer_than_a_page_is_shown_a_page_at_a_time(page):
+    evidence = rows("evidence")
+    pages = -(-len(evidence) // PAGE_ROWS)
+    assert pages >= 2
+    assert page.text_content('[data-pages="evidence"]') == f"page 1 of {pages} · rows 1–{PAGE_ROWS} of {len(evidence)}"
+    assert page.locator('[data-prev="evidence"]').is_disabled()
+    last = row_of(page, "evidence", len(evidence) - 1)
+    assert last.locator("td").first.text_content() == evidence[-1]["evidence_id"]
+    assert column_values(page, "evidence", "evidence_id") == [e["evidence_id"] for e in evidence[(pages - 1) * PAGE_ROWS:]]
+    assert page.locator('[data-next="evidence"]').is_disabled()
+    assert page.text_content('[data-count="evidence"]') == f"{len(evidence) - (pages - 1) * PAGE_ROWS} rows on this page"
+
+
+def test_data_files_load_only_when_needed(page):
+    """At first the page asks for the first page of each table and nothing else; a source's text
+    is asked for when a quote of it is shown."""
+    loaded = sorted(u.split("/site/", 1)[1] for u in page.requests if "/site/data/" in u)
+    tables = [r["name"] for r in json.loads((BUILD / "datapackage.json").read_text(encoding="utf-8"))["resources"]
+              if r["format"] == "csv" and not r["path"].startswith("exports/")]
+    assert len(tables) >= 12 and loaded == sorted(["data/meta.js"] + [f"data/tables/{t}/0.js" for t in tables])
+    full = {s["source_id"] for s in rows("sources") if s["redistribution"] == "full"}
+    event = next(e for e in rows("evidence") if e["record_table"] == "events" and e["source_id"] in full)
+    page.locator(f'#chart-timeline .mark[data-id="{event["record_id"]}"], #undated li[data-id="{event["record_id"]}"]').first.dispatch_event("click")
+    assert event["quote"] in marks_in_panel(page)
+    asked = {u.split("/site/", 1)[1] for u in page.requests if "/data/sources/" in u}
+    assert f"data/sources/{event['source_id']}.js" in asked and asked <= {f"data/sources/{sid}.js" for sid in full | {
+        e["source_id"] for e in rows("evidence") if e["record_table"] == "events" and e["record_id"] == event["record_id"]}}
 
 
 def test_clicking_a_header_sorts_numbers_as_numbers_and_text_by_code_point(page):
@@ -181,8 +231,7 @@ def test_clicking_a_row_shows_each_quote_highlighted_in_its_source_text(page):
     several = next(e["event_id"] for e in events if int(e["source_count"]) > 1)
     for event_id in (with_quotes, several):
         index = [e["event_id"] for e in events].index(event_id)
-        open_table(page, "events")
-        page.locator(f'table[data-data-table="events"] tr[data-row="{index}"] td').first.click()
+        row_of(page, "events", index).locator("td").first.click()
         assert marks_in_panel(page) == quotes_of("events", event_id)
         grades = {s["source_id"]: s["reliability"] for s in rows("sources")}
         shown = page.locator("#evidence-body article.evidence .grade").all_text_contents()
@@ -192,8 +241,7 @@ def test_clicking_a_row_shows_each_quote_highlighted_in_its_source_text(page):
 
     # an evidence row quoting Arabic script, from the evidence table itself
     arabic = next(i for i, e in enumerate(evidence) if re.search("[\u0600-\u06ff]", e["quote"]))
-    open_table(page, "evidence")
-    page.locator(f'table[data-data-table="evidence"] tr[data-row="{arabic}"] td').first.click()
+    row_of(page, "evidence", arabic).locator("td").first.click()
     assert marks_in_panel(page) == [evidence[arabic]["quote"]]
     page.keyboard.press("Escape")
 
@@ -214,8 +262,8 @@ def test_a_source_row_shows_the_whole_document_with_its_quotes_marked(page):
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    open_table(page, "sources")
-    page.locator(f'table[data-data-table="sources"] tr[data-row="{index}"] td').first.click()
+    row_of(page, "sources", index).locator("td").first.click()
+    settled(page)
     assert page.text_content("#evidence-body .passage") == text
     assert marks_in_panel(page) == [text[s:e] for s, e in merged]
 
@@ -226,8 +274,8 @@ def test_a_source_whose_words_are_not_published_shows_offsets_hashes_and_excerpt
                         key=lambda pair: (quoted[pair[1]["source_id"]], -pair[0]))
     text = (ROOT / "raw" / source["file"]).read_text(encoding="utf-8")
     evidence = [e for e in rows("evidence") if e["source_id"] == source["source_id"]]
-    open_table(page, "sources")
-    page.locator(f'table[data-data-table="sources"] tr[data-row="{index}"] td').first.click()
+    row_of(page, "sources", index).locator("td").first.click()
+    settled(page)
     body = page.text_content("#evidence-body")
     assert "not published" in body and source["redistribution_reason"] in body
     first = {}

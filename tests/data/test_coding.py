@@ -123,9 +123,10 @@ def test_actor_dates_come_from_the_rows_that_date_them():
 
 def test_a_lasting_relation_runs_from_its_date_until_the_row_that_ends_it():
     relations = table("relations", "relation_id")
-    # Zarqawi led JTJ from 1999 until its rename to AQI in 2004, and AQI until it merged into the MSC
+    # Zarqawi led JTJ from 1999 until its rename to AQI in 2004, and AQI until his death (AQI joined the MSC
+    # in January 2006 but kept existing, with its own emir, so that does not end his leadership)
     assert relations["zarqawi-leader-of-jtj"]["valid_edtf"] == "1999/2004"
-    assert relations["zarqawi-leader-of-aqi"]["valid_edtf"] == "2004/2006-01"
+    assert relations["zarqawi-leader-of-aqi"]["valid_edtf"] == "2004/2006-06-07"
     # nothing in the data ends al-Baghdadi's caliphate: open
     caliph = relations["abu-bakr-al-baghdadi-leader-of-islamic-state"]
     assert (caliph["valid_edtf"], caliph["valid_end"]) == ("2014-06-29/..", "")

@@ -95,7 +95,7 @@ def test_one_person_known_by_kunya_and_birth_name_is_one_actor_with_both_aliases
 def test_renamed_and_merged_groups_are_linked_by_dated_relations():
     rel = by_id("relations")
     assert (rel["jtj-renamed-to-aqi"]["relation"], rel["jtj-renamed-to-aqi"]["valid_start"]) == ("renamed_to", "2004-01-01")
-    assert rel["aqi-merged-into-msm"]["valid_text"] == "January 2006"
+    assert (rel["aqi-member-of-msm"]["relation"], rel["aqi-member-of-msm"]["valid_text"]) == ("member_of", "January 2006")
     assert rel["isi-merged-into-isil"]["object_id"] == "islamic-state"
 
 

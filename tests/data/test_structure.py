@@ -2,6 +2,7 @@
 event names exists, sides have one order, event deaths are the casualty rows they come from, and
 summing the rows whose part_of is empty never counts a subset twice."""
 import csv
+import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -152,3 +153,17 @@ def test_the_quality_report_puts_event_sums_beside_every_total(t):
     assert listed == totals
     jnim = next(s for s in report if s["id"] == "jnim-isgs-war")
     assert jnim["deaths_low"] == sum(int(e["deaths_low"]) for e in t["events"] if e["conflict"] == "jnim-isgs-war" and e["deaths_low"])
+
+
+def test_a_violent_event_without_a_dyad_says_why_and_is_listed_in_the_codebook(t):
+    """The guide's rule: a violent event whose passage names one party says so in its note (the
+    coders' notes of every source are in .work/coded/, published or not), and the codebook lists
+    it, so a sum by dyad says what it leaves out."""
+    notes = {}
+    for path in sorted((BUILD.parent / ".work" / "coded").glob("*.json")):
+        for e in json.loads(path.read_text(encoding="utf-8"))["records"]["events"]:
+            notes[e["id"]] = notes.get(e["id"], "") + " " + (e.get("note") or "")
+    without = [e["event_id"] for e in t["events"] if e["event_category"] == "violent" and not e["dyad_id"]]
+    codebook = (BUILD / "docs" / "codebook.md").read_text(encoding="utf-8")
+    assert [i for i in without if "opponent" not in notes[i].lower()] == []
+    assert [i for i in without if f"`{i}`" not in codebook] == []
