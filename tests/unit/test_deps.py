@@ -5,6 +5,8 @@ import pytest
 from pipeline import deps
 from pipeline.files import PipelineError
 
+pytestmark = pytest.mark.unit
+
 
 def test_no_pipeline_module_imports_itself_through_others():
     assert deps.cycle(deps.graph()) is None

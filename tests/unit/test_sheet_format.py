@@ -5,6 +5,8 @@ import pytest
 from pipeline import code, schemas, synth
 from pipeline.files import Mapping, PipelineError
 
+pytestmark = pytest.mark.unit
+
 
 def test_record_tables_are_sheet_sections_and_need_evidence():
     assert set(schemas.record_tables()) <= set(schemas.sheet_format()["records"])
