@@ -21,11 +21,13 @@ LOCK := $(W)/.lock
 # The inputs every per-source job reads are checked once, before the jobs run side by side (one
 # message, not one per job); the check writes ALL_SOURCES, the manifest's source_ids, read by
 # the pipeline's own loader. Only the make that builds (inside the lock) reads it.
+# Each stage depends on its own module and the pipeline modules it imports: DEPS_<stage> in
+# .work/deps.mk, written from the import graph whenever a module changes, is added or removed.
 ifneq ($(filter build/% $(W)/%,$(MAKECMDGOALS)),)
+include $(W)/deps.mk
 include $(W)/sources.mk
 endif
 SOURCES := $(basename $(notdir $(wildcard annotations/sources/*.yaml)))
-CODE := $(wildcard pipeline/*.py) pipeline/conventions.yaml
 INGESTED := $(ALL_SOURCES:%=$(W)/ingest/%.json)
 CODED := $(SOURCES:%=$(W)/coded/%.json)
 # The names of the files in a folder, rewritten only when one is added, deleted or renamed: the
@@ -57,59 +59,62 @@ $(W)/raw.list: FORCE
 $(W)/sheets.list: FORCE
 	@$(call LIST_FILES,annotations/sources)
 
-$(W)/sources.mk: $(W)/raw.list raw/sources.yaml annotations/actors.yaml annotations/boilerplate.yaml annotations/sources pyproject.toml $(CODE) | venv
+$(W)/deps.mk: $(shell find pipeline -name __pycache__ -prune -o \( -name '*.py' -o -type d \) -print) | venv
+	@$(RUN) deps
+
+$(W)/sources.mk: $(W)/raw.list raw/sources.yaml annotations/actors.yaml annotations/boilerplate.yaml annotations/sources pyproject.toml $(DEPS_check) | venv
 	$(RUN) check
 
-$(W)/ingest/%.json: $(W)/raw.list raw/sources.yaml annotations/boilerplate.yaml $(wildcard raw/*.txt) $(CODE) | venv
+$(W)/ingest/%.json: $(W)/raw.list raw/sources.yaml annotations/boilerplate.yaml $(wildcard raw/*.txt) $(DEPS_ingest) | venv
 	$(RUN) ingest $(call q,$*)
 
-$(W)/coded/%.json: annotations/sources/%.yaml annotations/actors.yaml $(W)/ingest/%.json schemas/fields.yaml schemas/tables.yaml $(CODE) | venv
+$(W)/coded/%.json: annotations/sources/%.yaml annotations/actors.yaml $(W)/ingest/%.json schemas/fields.yaml schemas/tables.yaml schemas/sheet.yaml $(DEPS_code) | venv
 	$(RUN) code $(call q,$*)
 
 # the gazetteer: annotations/places.yaml resolved against the installed GeoNames packages
-$(W)/places.json: annotations/places.yaml schemas/fields.yaml schemas/tables.yaml $(CODE) | venv
+$(W)/places.json: annotations/places.yaml schemas/fields.yaml schemas/tables.yaml $(DEPS_places) | venv
 	$(RUN) places
 
 # link reads the sheets there are: deleting or renaming one rebuilds it through sheets.list
-$(W)/linked.json: $(W)/sheets.list $(CODED) $(INGESTED) $(W)/places.json annotations/actors.yaml raw/sources.yaml $(CODE)
+$(W)/linked.json: $(W)/sheets.list $(CODED) $(INGESTED) $(W)/places.json annotations/actors.yaml raw/sources.yaml schemas/sheet.yaml schemas/tables.yaml $(DEPS_link)
 	$(RUN) link
 
 # a required input that is missing stops the build with one message, like a clean build of it
-raw/sources.yaml annotations/actors.yaml annotations/boilerplate.yaml schemas/fields.yaml schemas/tables.yaml pyproject.toml:
+raw/sources.yaml annotations/actors.yaml annotations/boilerplate.yaml schemas/fields.yaml schemas/tables.yaml schemas/sheet.yaml pyproject.toml:
 	@echo "error: $@: the file is missing. Fix: restore it (git checkout -- $@)" >&2; exit 1
 
 # datapackage.json's `created` is the last commit's date: repackage when that date changes
 $(W)/last-commit: FORCE
 	@mkdir -p $(@D); d="$$(git log -1 --format=%cI 2>/dev/null || true)"; [ -f $@ ] && [ "$$(cat $@)" = "$$d" ] || echo "$$d" > $@
 
-$(W)/package/datapackage.json: $(W)/linked.json $(W)/last-commit schemas/fields.yaml schemas/tables.yaml schemas/exports.yaml pyproject.toml
+$(W)/package/datapackage.json: $(W)/linked.json $(W)/last-commit schemas/fields.yaml schemas/tables.yaml schemas/exports.yaml pyproject.toml $(DEPS_package)
 	$(RUN) package
 
 # the reliability study: blind sheets compared with the main ones (every source's sheet is coded first)
 BLIND := $(wildcard annotations/reliability/blind/*.yaml)
-$(W)/reliability.json: $(CODED) $(INGESTED) $(BLIND) $(wildcard annotations/reliability/*.yaml annotations/reliability/adjudication/*.yaml) annotations/actors.yaml $(CODE) | venv
+$(W)/reliability.json: $(CODED) $(INGESTED) $(BLIND) $(wildcard annotations/reliability/*.yaml annotations/reliability/adjudication/*.yaml) annotations/actors.yaml schemas/sheet.yaml $(DEPS_reliability) | venv
 	$(RUN) reliability
 
-$(W)/quality.json: $(W)/package/datapackage.json $(W)/reliability.json
+$(W)/quality.json: $(W)/package/datapackage.json $(W)/reliability.json $(DEPS_validate)
 	$(RUN) validate
 
 # the validated package as SQLite, with datasette's metadata (datasette-metadata.json)
-$(W)/aq-is-conflict.sqlite: $(W)/quality.json schemas/fields.yaml schemas/tables.yaml $(CODE)
+$(W)/aq-is-conflict.sqlite: $(W)/quality.json schemas/fields.yaml schemas/tables.yaml $(DEPS_sqlite)
 	$(RUN) sqlite
 
 # the offline site: charts, tables and evidence of the validated package
-$(W)/site/index.html: $(W)/quality.json $(wildcard pipeline/site_assets/*) $(wildcard pipeline/site/*.py) $(wildcard raw/*.txt) $(CODE)
+$(W)/site/index.html: $(W)/quality.json $(wildcard pipeline/site_assets/*) $(wildcard raw/*.txt) $(DEPS_site)
 	$(RUN) site
 
 # the codebook and datasheet show only validated data; the datasheet measures how much of each
 # source the other published files hold, so it comes after sqlite and site
-$(W)/docs/codebook.md: $(W)/quality.json $(W)/aq-is-conflict.sqlite $(W)/site/index.html schemas/fields.yaml schemas/tables.yaml schemas/exports.yaml pyproject.toml $(wildcard pipeline/templates/*) $(CODE)
+$(W)/docs/codebook.md: $(W)/quality.json $(W)/aq-is-conflict.sqlite $(W)/site/index.html schemas/fields.yaml schemas/tables.yaml schemas/exports.yaml pyproject.toml $(wildcard pipeline/templates/*) $(DEPS_docs)
 	$(RUN) docs
 
 # the package reaches build/ only after validation passed, in one atomic swap
 # (precious: make must not delete it when promote is interrupted after the swap)
 .PRECIOUS: build/datapackage.json
-build/datapackage.json: $(W)/quality.json $(W)/aq-is-conflict.sqlite $(W)/site/index.html $(W)/docs/codebook.md pipeline/promote.py
+build/datapackage.json: $(W)/quality.json $(W)/aq-is-conflict.sqlite $(W)/site/index.html $(W)/docs/codebook.md $(DEPS_promote)
 	$(RUN) promote
 
 candidates: ## print a draft coding sheet of uncovered flagged sentences: make candidates SOURCE=<source_id>
@@ -151,8 +156,10 @@ REPEAT ?= 3
 bench: all ## time each stage against its floor, rebuilds, validation and synthetic corpora (SIZES="10 100 1000" REPEAT=3); writes build/bench.json and README's Performance tables
 	$(PY) -m pipeline.bench --repeat $(call q,$(REPEAT)) --sizes $(foreach s,$(SIZES),$(call q,$(s)))
 
+# one pytest-xdist worker per core; tests sharing a fixture of their module stay on one worker
+# (one kind of test: .venv/bin/pytest -m unit, data, browser or faults)
 test: all ## build, then run the test suite
-	$(call q,$(VENV))/bin/pytest
+	$(call q,$(VENV))/bin/pytest -n $(call q,$(JOBS)) --dist loadgroup
 
 # refused while a build runs; the lock itself stays, so a build started meanwhile still waits its turn
 clean: ## remove build/ and the intermediates in .work/ (keeps .venv)

@@ -11,6 +11,7 @@ import time
 from .files import PipelineError, os_error
 
 STAGES = {
+    "deps": "write .work/deps.mk for make: each stage's module and the pipeline modules it imports",
     "check": "check the manifest, actors registry, boilerplate rules and pyproject.toml once; list the sources for make",
     "ingest": "check a raw file against the manifest and segment it (needs SOURCE)",
     "code": "read a coding sheet, locate quotes, normalize values (needs SOURCE)",
@@ -28,10 +29,6 @@ STAGES = {
     "diff": "row and schema diff of build/ against FROM, a git ref or release zip (needs FROM as SOURCE)",
     "candidates": "print a draft coding sheet of the flagged sentences not yet covered (needs SOURCE)",
 }
-
-# the module of a stage whose module is not named after it
-MODULE = {"package": "publish"}
-
 
 class StageFormatter(logging.Formatter):
     """`<stage>: <message> (<seconds since the stage started> s)`: the last line a stage logs says
@@ -91,12 +88,12 @@ def main(argv=None):
             from .release import reproduce
             reproduce(args.source[0])
         else:  # the stages without arguments: module pipeline/<module>.py, function <stage>
-            getattr(importlib.import_module(f".{MODULE.get(args.stage, args.stage)}", __package__), args.stage)()
+            getattr(importlib.import_module(f".{args.stage}", __package__), args.stage)()
     except PipelineError as e:
-        print(f"error: {e}", file=sys.stderr)
+        sys.stderr.write(f"error: {e}\n")  # one write: a parallel stage's log cannot land inside the line
         return 1
     except OSError as e:  # the machine, not the inputs: a full disk, a path not writable
-        print(f"error: {os_error(e)}", file=sys.stderr)
+        sys.stderr.write(f"error: {os_error(e)}\n")
         return 1
     return 0
 

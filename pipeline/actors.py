@@ -2,13 +2,13 @@
 sources use for it. Names in coding sheets resolve here; an unknown name is an error that
 lists the closest known aliases."""
 import difflib
+import re
 import unicodedata
 from functools import lru_cache
 
 from . import schemas
-from .files import ROOT, PipelineError, check, line_of, read_yaml, rel, show
-
-REGISTRY = ROOT / "annotations" / "actors.yaml"
+from .files import PipelineError, check, line_of, read_yaml, rel, show
+from .paths import REGISTRY
 
 
 def _fail(line, problem, fix):
@@ -71,3 +71,10 @@ def resolve(name, file, line):
         raise PipelineError(file, line, f"unknown actor {show(name, 100)} ({hint})",
                             f"use a known alias, or add the actor or alias to {rel(REGISTRY)}")
     return actor_id
+
+
+def name_pattern(names):
+    """A name as a whole word; case-insensitive except for all-capital acronyms (IS is not "is")."""
+    parts = [("" if n.isupper() else "(?i:") + re.escape(n) + ("" if n.isupper() else ")")
+             for n in sorted(names, key=len, reverse=True)]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")

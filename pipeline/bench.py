@@ -18,7 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .files import ROOT, WORK, read_json, read_yaml, write_json
+from .files import read_json, read_yaml, write_json
+from .paths import ROOT, WORK
 
 PY = sys.executable
 STAGES = ("ingest", "code", "places", "link", "package", "validate", "sqlite", "site", "docs", "promote")

@@ -9,6 +9,8 @@ from functools import lru_cache
 
 from . import actors
 from .conventions import CONVENTIONS
+from .files import read_json
+from .paths import SHEETS, coded_file, ingest_file
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +57,7 @@ def flag(sentence, actor_names):
 
 @lru_cache(maxsize=None)
 def actor_pattern():
-    from .link import _name_pattern
-    return _name_pattern([a["alias"] for a in actors.load()[2]])
+    return actors.name_pattern([a["alias"] for a in actors.load()[2]])
 
 
 def find(doc, names=None):
@@ -88,10 +89,8 @@ def coverage(doc, coded):
 
 def draft(source_id):
     """A draft coding sheet (YAML text) for the flagged sentences no record or waiver covers."""
-    from .code import SHEETS
-    from .files import WORK, read_json
-    doc = read_json(WORK / "ingest" / f"{source_id}.json")
-    coded_path = WORK / "coded" / f"{source_id}.json"
+    doc = read_json(ingest_file(source_id))
+    coded_path = coded_file(source_id)
     coded = read_json(coded_path) if coded_path.exists() and (SHEETS / f"{source_id}.yaml").exists() else {"records": {}}
     todo = [c for c in coverage(doc, coded) if not c["records"] and not c["waived"]]
     log.info("%d flagged sentences not yet covered by a record or a waiver", len(todo))

@@ -5,8 +5,9 @@ for Make (.work/sources.mk)."""
 import logging
 
 from . import actors
-from .files import ROOT, WORK, PipelineError, rel, version, write_bytes_atomic
-from .ingest import MANIFEST, boilerplate_rules, load_manifest
+from .files import PipelineError, rel, version, write_bytes_atomic
+from .ingest import boilerplate_rules, load_manifest
+from .paths import MANIFEST, SHEETS, WORK
 
 log = logging.getLogger(__name__)
 
@@ -14,7 +15,7 @@ log = logging.getLogger(__name__)
 def check():
     entries = load_manifest()
     ids = [e["source_id"] for e in entries]
-    for sheet in sorted((ROOT / "annotations" / "sources").glob("*.yaml")):
+    for sheet in sorted(SHEETS.glob("*.yaml")):
         if sheet.stem not in ids:
             raise PipelineError(rel(sheet), 0, f"the sheet's name is not `<source_id>.yaml` of a source in {rel(MANIFEST)}",
                                 "rename the sheet after its source's source_id, or add the source to the manifest")

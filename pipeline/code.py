@@ -12,29 +12,16 @@ from datetime import date
 from functools import cached_property, lru_cache
 
 from . import actors, schemas
-from .files import ROOT, WORK, PipelineError, check, line_of, read_json, read_yaml, rel, show, write_json
+from .files import PipelineError, check, line_of, read_json, read_yaml, rel, show, write_json
 from .normalize import RANK, NormalizeError, first_day_edtf, no_date, parse_count, parse_date, shift_date
+from .paths import SHEETS, coded_file, ingest_file
 
 log = logging.getLogger(__name__)
 
-SHEETS = ROOT / "annotations" / "sources"
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-COMMON = {"id": True, "quote": True, "note": False, "anchor": False, "disputed_reason": False}
-KEYS = {
-    "events": {"title": True, "type": True, "date": False, "location": False, "admin1": False, "country": False,
-               "location_precision": False, "conflict": True, "summary": True, "claimed_by": False, "actors": True,
-               "ongoing": False, "disputed": False},
-    "pledges": {"pledger": True, "pledgee": True, "organization": False, "type": True, "visibility": False,
-                "date": False, "responds_to": False, "event": False, "claimed_by": False, "disputed": False},
-    "casualties": {"event": True, "actor": True, "inflicted_by": False, "category": True, "count": True,
-                   "scope": True, "date": False, "claimed_by": False, "disputed": False, "part_of": False, "covers": False},
-    "relations": {"subject": True, "relation": True, "object": True, "valid": False, "claimed_by": False, "disputed": False},
-    "conflicts": {"name": True, "type": True, "parent": False, "date": False, "ongoing": False, "disputed": False},
-}
-# what each key holds (files.check); a key not listed here is text
-KINDS = {"id": "slug", "title": "words", "summary": "words", "conflict": "words", "name": "words", "ongoing": "bool",
-         "disputed": "bool", "actors": "map", "quote": "any", "covers": "map",
-         "date": "words_or_map", "valid": "words_or_map", "count": "words_or_map"}  # {from:, to:} / {names: [...]} / {name: X}
+# the record keys of a sheet, common and per section (True: required), and what each key holds
+# (files.check; a key not listed is text): schemas/sheet.yaml
+COMMON, KEYS, KINDS = (dict(schemas.sheet_format()[k]) for k in ("common", "records", "kinds"))
 LINEAGE = ("renamed_to", "merged_into", "successor_of", "split_from")  # relations that say which group became which
 MAX_COUNT = 2**53 - 1  # the largest whole number every reader (JavaScript in the site too) holds exactly
 ENUMS = {  # sheet key -> (table, column) whose enumeration it must use
@@ -53,7 +40,7 @@ class Sheet:
         self.path = path or SHEETS / f"{source_id}.yaml"
         self.file = rel(self.path)
         self.data = read_yaml(self.path)
-        self.doc = read_json(WORK / "ingest" / f"{source_id}.json")
+        self.doc = read_json(ingest_file(source_id))
         self.text = self.doc["text"]
         if not isinstance(self.data, dict) or self.data.get("source") != source_id:
             self.fail(line_of(self.data, "source", 1), f"the sheet must start with `source: {source_id}`", "name the source the sheet codes")
@@ -356,7 +343,7 @@ def _group(prefix, values, drop_ongoing=False):
 def code(source_id):
     """Code one sheet and write .work/coded/<source_id>.json."""
     out = code_sheet(Sheet(source_id))
-    write_json(WORK / "coded" / f"{source_id}.json", out)
+    write_json(coded_file(source_id), out)
     log.info("%s, %d waivers", ", ".join(f"{len(rows)} {table}" for table, rows in out["records"].items()), len(out["waivers"]))
 
 

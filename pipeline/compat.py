@@ -5,10 +5,9 @@ import csv
 import json
 import re
 
-from .files import BUILD, ROOT, read_json
-from .publish import version
-
-RELEASES = ROOT / "releases"
+from .files import read_json
+from .files import version
+from .paths import BUILD, CHANGELOG, RELEASES
 
 
 def snapshot(build_dir=BUILD):
@@ -27,7 +26,7 @@ def snapshot(build_dir=BUILD):
 
 def retired_ids():
     """IDs the changelog lists as retired, written `retired: <table>/<id>`."""
-    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    text = CHANGELOG.read_text(encoding="utf-8")
     return set(re.findall(r"retired: `?([a-z_]+/[^\s`]+)`?", text))
 
 

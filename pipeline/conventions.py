@@ -1,6 +1,5 @@
 """The documented conventions (pipeline/conventions.yaml), read once."""
-from pathlib import Path
-
 from .files import read_config
+from .paths import CONVENTIONS_YAML
 
-CONVENTIONS = read_config(Path(__file__).with_name("conventions.yaml"))
+CONVENTIONS = read_config(CONVENTIONS_YAML)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import duckdb
 
-from .files import BUILD, ROOT, WORK, PipelineError, read_json, write_bytes_atomic, write_json
+from .files import PipelineError, read_json, write_bytes_atomic, write_json
+from .paths import BUILD, ROOT, WORK
 
 log = logging.getLogger(__name__)
 

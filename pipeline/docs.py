@@ -10,7 +10,6 @@ import html
 import re
 import sys
 from collections import Counter
-from pathlib import Path
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -18,11 +17,10 @@ from markupsafe import Markup
 
 from . import schemas
 from .conventions import CONVENTIONS
-from .files import WORK, PipelineError, check_recorded, read_json, rel, write_folder
-from .publish import PACKAGE, version
+from .files import PipelineError, check_recorded, read_json, rel, write_folder
+from .files import version
+from .paths import DOCS, PACKAGE, QUALITY, TEMPLATES, WORK, ingest_file
 
-DOCS = WORK / "docs"
-TEMPLATES = Path(__file__).with_name("templates")
 RECORD_TABLES = list(schemas.declaration("evidence", "record_table")["values"])  # the tables evidence supports
 
 
@@ -77,7 +75,7 @@ def read_package():
 
 def read_quality(package):
     """quality.json of this package: validation passed and its counts are the package's."""
-    path = WORK / "quality.json"
+    path = QUALITY
     if not path.exists():
         raise PipelineError(rel(path), 0, "the quality report is missing", "run make (validate) first")
     quality = read_json(path)
@@ -265,7 +263,7 @@ def measured_exposure(sources):
     above its policy's caps is logged and marked in the datasheet; the test suite fails on it."""
     from . import policy
     from .promote import PUBLISHED
-    texts = {s["source_id"]: read_json(WORK / "ingest" / f"{s['source_id']}.json")["text"] for s in sources}
+    texts = {s["source_id"]: read_json(ingest_file(s['source_id']))["text"] for s in sources}
     measured = policy.measure(texts, policy.tree_texts(*(WORK / src for src, dst in PUBLISHED if dst != "docs")))
     for problem in policy.over_caps({s["source_id"]: measured[s["source_id"]] for s in sources if s["redistribution"] != "full"}):
         print(f"docs: warning: {problem}", file=sys.stderr)

@@ -14,16 +14,8 @@ from pathlib import Path
 
 import yaml
 
-# The project folder whose raw/, annotations/, schemas/ and build/ are used; tests point it at a
-# fixture corpus with AQ_ROOT.
-ROOT = Path(os.environ.get("AQ_ROOT") or Path(__file__).resolve().parent.parent).resolve()
-# Intermediates live outside build/, so that a failed or interrupted build leaves every byte of
-# build/ as it was; build/ holds only what promote published.
-WORK = ROOT / ".work"
-BUILD = ROOT / "build"
-# What each stage wrote for publication, by sha256 (.work/hashes/<stage>.json): promote publishes
-# nothing else, so a truncated or altered intermediate never reaches build/.
-HASHES = WORK / "hashes"
+from .paths import BUILD, HASHES, PYPROJECT, ROOT, WORK  # BUILD, ROOT and WORK also reach callers of files
+
 REBUILD = "run `make clean && make` to rebuild the intermediates"
 
 
@@ -218,7 +210,7 @@ _ConfigLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _c
 
 def version():
     """The dataset's version: the one place is pyproject.toml (MAJOR.MINOR.PATCH, checked)."""
-    path = ROOT / "pyproject.toml"
+    path = PYPROJECT
     project = read_toml(path).get("project")
     value = project.get("version") if isinstance(project, dict) else None
     if not isinstance(value, str) or not re.fullmatch(r"(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})", value):

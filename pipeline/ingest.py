@@ -12,12 +12,10 @@ from functools import lru_cache
 import re2
 
 from . import schemas
-from .files import ROOT, WORK, PipelineError, check, read_yaml, rel, sha256_file, show, write_json
+from .files import PipelineError, check, read_yaml, rel, sha256_file, show, write_json
+from .paths import BOILERPLATE, MANIFEST, RAW, ingest_file
 
 log = logging.getLogger(__name__)
-
-MANIFEST = ROOT / "raw" / "sources.yaml"
-BOILERPLATE = ROOT / "annotations" / "boilerplate.yaml"
 
 
 def manifest_fields():
@@ -68,7 +66,7 @@ def raw_path(entry):
     """The file's path, refused unless it is a plain file name inside raw/ (no ../, no absolute
     path, no symbolic link, no hard link that may share its bytes with a file elsewhere)."""
     name = entry["file"]
-    path = ROOT / "raw" / name
+    path = RAW / name
     fix = "copy the document into raw/ as a regular file (not a link) and give its bare file name"
     try:
         st = path.lstat()
@@ -76,7 +74,7 @@ def raw_path(entry):
         return path  # read_raw says it is missing
     except OSError as e:
         raise PipelineError(rel(MANIFEST), entry.line_of("file"), f"file {name!r} cannot be read ({e.strerror})", fix)
-    if not stat.S_ISREG(st.st_mode) or path.resolve().parent != (ROOT / "raw").resolve():
+    if not stat.S_ISREG(st.st_mode) or path.resolve().parent != RAW.resolve():
         raise PipelineError(rel(MANIFEST), entry.line_of("file"), f"file {name!r} is not a plain file inside raw/", fix)
     if st.st_nlink > 1:
         raise PipelineError(rel(MANIFEST), entry.line_of("file"), f"file {name!r} has {st.st_nlink} hard links: its bytes may be "
@@ -202,7 +200,7 @@ def ingest(source_id):
     entry = manifest_entry(source_id)
     text = read_raw(entry)
     lines, sentences = segment(text, entry, boilerplate_rules())
-    write_json(WORK / "ingest" / f"{source_id}.json", {
+    write_json(ingest_file(source_id), {
         "source_id": source_id, "file": entry["file"], "sha256": entry["sha256"], "chars": len(text),
         "text": text, "lines": lines, "sentences": sentences})
     log.info("%d characters, %d lines, %d sentences, %d boilerplate lines", len(text), len(lines), len(sentences),

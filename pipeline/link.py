@@ -12,11 +12,13 @@ import re
 import numpy as np
 
 from . import actors, schemas, structure
-from .code import KEYS, LINEAGE, SHEETS
+from .candidates import coverage
+from .code import KEYS, LINEAGE
 from .conventions import CONVENTIONS
-from .files import WORK, PipelineError, read_json, rel, show, write_json
+from .files import PipelineError, read_json, rel, show, write_json
 from .ingest import load_manifest
 from .normalize import no_date, parse_date
+from .paths import LINKED, PLACES_JSON, SHEETS, coded_file, ingest_file
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ class Corpus:
     """The ingested documents, with the passage (line) around any offset and its shingles."""
 
     def __init__(self, source_ids):
-        self.docs = {s: read_json(WORK / "ingest" / f"{s}.json") for s in source_ids}
+        self.docs = {s: read_json(ingest_file(s)) for s in source_ids}
         self.k = CONVENTIONS["independence"]["shingle_words"]
         self.line_starts = {s: [ln["start"] for ln in d["lines"]] for s, d in self.docs.items()}
 
@@ -237,7 +239,7 @@ def _link():
     grades = {e["source_id"]: e["reliability"] for e in manifest}
     redistribution = {e["source_id"]: e["redistribution"] for e in manifest}
     grade_rank = {s: ("ABCDEF".index(grades[s]), i) for i, s in enumerate(source_ids)}
-    coded = [read_json(WORK / "coded" / f"{s}.json") for s in source_ids if (SHEETS / f"{s}.yaml").exists()]
+    coded = [read_json(coded_file(s)) for s in source_ids if (SHEETS / f"{s}.yaml").exists()]
     corpus = Corpus(source_ids)
 
     # group rows by id across sheets
@@ -306,7 +308,7 @@ def _link():
     for table, rows in tables.items():
         cols, key = schemas.columns(table), keys[table]
         tables[table] = sorted(({c: r.get(c) for c in cols} for r in rows), key=lambda r: [str(r[k]) for k in key])
-    write_json(WORK / "linked.json", {"tables": tables, "disagreements": disagreements,
+    write_json(LINKED, {"tables": tables, "disagreements": disagreements,
                                      "candidate_coverage": _coverage(corpus, coded),
                                      "shared_passages": corpus.shared_passages()})
     log.info("%s; %d records on which sources disagree", ", ".join(f"{len(rows)} {table}" for table, rows in tables.items()),
@@ -315,7 +317,6 @@ def _link():
 
 def _coverage(corpus, coded):
     """Per source: flagged sentences, how many are covered by records or waived, and the rest."""
-    from .candidates import coverage
     out = {}
     for sheet in coded:
         flagged = coverage(corpus.docs[sheet["source_id"]], sheet)
@@ -363,7 +364,7 @@ def _add_places(tables):
     """The `places` table, and each event's place found by its location wording (a spelling in
     annotations/places.yaml); the place's country and admin units replace the sheet's, so that
     every event in one country has it."""
-    data = read_json(WORK / "places.json")
+    data = read_json(PLACES_JSON)
     tables["places"] = data["rows"]
     by_id = {r["place_id"]: r for r in data["rows"]}
     for event in tables["events"]:
@@ -435,7 +436,7 @@ def _actors(corpus, source_ids, tables, record_evidence, lifetimes):
     patterns = {}
     for a in aliases:
         patterns.setdefault(a["actor_id"], []).append(a["alias"])
-        pattern = _name_pattern([a["alias"]])
+        pattern = actors.name_pattern([a["alias"]])
         seen_in = next((s for s in source_ids if views[s].first_sentence([a["alias"]], pattern)), None)
         alias_rows.append({**a, "source_id": seen_in})
     empty = {k: v for k, v in no_date().items() if k != "ongoing"}
@@ -448,7 +449,7 @@ def _actors(corpus, source_ids, tables, record_evidence, lifetimes):
         if life.get("status") and entry["status"] in ("unknown", "active", "alive"):
             row["status"] = life["status"]
         rows.append(row)
-        name_re, named = _name_pattern(patterns[actor_id]), False
+        name_re, named = actors.name_pattern(patterns[actor_id]), False
         for s in source_ids:
             doc, sentence = corpus.docs[s], views[s].first_sentence(patterns[actor_id], name_re)
             if sentence:
@@ -603,13 +604,6 @@ class _NameView:
                 if m.end() <= sen["end"] or pattern.search(self.text, sen["start"], sen["end"]):
                     return sen
         return None
-
-
-def _name_pattern(names):
-    """A name as a whole word; case-insensitive except for all-capital acronyms (IS is not "is")."""
-    parts = [("" if n.isupper() else "(?i:") + re.escape(n) + ("" if n.isupper() else ")")
-             for n in sorted(names, key=len, reverse=True)]
-    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
 
 
 def _borrowed_evidence(actor_id, tables, record_evidence):

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from . import schemas
 from .conventions import CONVENTIONS
-from .files import ROOT, SLUG, WORK, PipelineError, read_yaml, rel, write_json
+from .files import SLUG, PipelineError, read_yaml, rel, write_json
+from .paths import PLACES, PLACES_JSON
 
-PLACES = ROOT / "annotations" / "places.yaml"
 RULES = CONVENTIONS["places"]
 KEYS = {"id": True, "names": True, "type": True, "country": False, "admin1": False, "admin2": False,
         "point": False, "lat": False, "lon": False, "where_prec": True, "note": False}
@@ -219,7 +219,7 @@ def places():
     cols = schemas.columns("places")
     rows = [{c: r.get(c) for c in cols} for r in map(resolve, entries)]
     names = {name: e["id"] for e in entries for name in e["names"]}
-    write_json(WORK / "places.json", {"rows": sorted(rows, key=lambda r: r["place_id"]), "names": names, "no_place": no_place,
+    write_json(PLACES_JSON, {"rows": sorted(rows, key=lambda r: r["place_id"]), "names": names, "no_place": no_place,
                                       "lines": {e["id"]: e.line for e in entries}})
     logging.getLogger(__name__).info("%d places, %d with a point, %d spellings", len(rows),
                                      sum(r["latitude"] is not None for r in rows), len(names))

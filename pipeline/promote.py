@@ -9,11 +9,11 @@ import logging
 import os
 import shutil
 
-from .files import BUILD, ROOT, WORK, PipelineError, check_file, crash_point, os_error, recorded, rel, swap
+from .files import PipelineError, check_file, crash_point, os_error, recorded, rel, swap
+from .paths import BUILD, NEXT, WORK
 
 log = logging.getLogger(__name__)
 
-NEXT = ROOT / ".build-next"
 # What is published: (path under .work/, path under build/). The package's files go to the top;
 # the rest are made from the validated package by the stages after validate.
 PUBLISHED = [("package", "."), ("quality.json", "quality.json"), ("quality.md", "quality.md"),

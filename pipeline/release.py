@@ -17,14 +17,14 @@ from datetime import date
 from pathlib import Path
 
 from . import compat
-from .files import BUILD, ROOT, PipelineError, read_json, write_bytes_atomic
+from .files import PipelineError, read_json, write_bytes_atomic
 from .pin import open_release  # noqa: F401 (the consumer's helper, kept importable from here)
 from .promote import KEPT
-from .publish import version
+from .files import version
+from .paths import BUILD, DIST, ROOT
 
 log = logging.getLogger(__name__)
 
-DIST = ROOT / "dist"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: no wall clock in the bytes
 
 

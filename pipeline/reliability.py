@@ -15,12 +15,12 @@ import sys
 
 from . import candidates, code, ingest
 from .conventions import CONVENTIONS
-from .files import ROOT, WORK, PipelineError, read_config, read_json, read_yaml, rel, write_bytes_atomic, write_json
+from .files import PipelineError, read_config, read_json, read_yaml, rel, write_bytes_atomic, write_json
+from .paths import RELIABILITY, ROOT, STUDY, coded_file, ingest_file
 
 log = logging.getLogger(__name__)
 
 RULES = CONVENTIONS["reliability"]
-STUDY = ROOT / "annotations" / "reliability"
 SAMPLE = STUDY / "sample.yaml"
 
 
@@ -49,8 +49,8 @@ def sample():
     total = drawn = 0
     for entry in ingest.load_manifest():
         source_id = entry["source_id"]
-        doc = read_json(WORK / "ingest" / f"{source_id}.json")
-        coded_path = WORK / "coded" / f"{source_id}.json"
+        doc = read_json(ingest_file(source_id))
+        coded_path = coded_file(source_id)
         coded = read_json(coded_path) if coded_path.exists() else {"records": {}}
         sentences = fact_bearing(doc, coded)
         chosen = draw(source_id, sentences)
@@ -67,7 +67,7 @@ def sample():
 
 BLIND = STUDY / "blind"
 ADJUDICATION = STUDY / "adjudication"  # one file per source: <source_id>.yaml
-RESULT = WORK / "reliability.json"
+RESULT = RELIABILITY
 RESOLUTIONS = ("main sheet corrected", "blind coder wrong", "both acceptable")
 ABSENT = "(no record)"
 EMPTY = "(empty)"
@@ -421,7 +421,7 @@ def reliability():
         sheet = BlindSheet(source_id, path)
         blind_coded[source_id] = code.code_sheet(sheet)
         unreadable += sheet.unreadable
-        main_coded[source_id] = read_json(WORK / "coded" / f"{source_id}.json")
+        main_coded[source_id] = read_json(coded_file(source_id))
     report = study(sample_sources, main_coded, blind_coded, read_adjudication(), unreadable)
     write_json(RESULT, report)
     log.info("%d blind sheet(s), %d sampled sentences, %d units, %d disagreements (%d open) -> %s",

@@ -3,20 +3,52 @@ Arrow schemas, so no other module restates a column."""
 import copy
 from functools import lru_cache
 
-from .files import ROOT, read_config
+from .files import PipelineError, read_config
+from .paths import SCHEMAS
 
 # Table Schema type -> the pyarrow type (by name: pyarrow is imported only where Parquet is written)
 ARROW_TYPES = {"string": "string", "integer": "int64", "boolean": "bool_", "date": "date32", "number": "float64"}
 
 
 @lru_cache(maxsize=None)
+def _tables_yaml():
+    return read_config(SCHEMAS / "tables.yaml")
+
+
+@lru_cache(maxsize=None)
 def _spec():
-    return read_config(ROOT / "schemas" / "fields.yaml"), read_config(ROOT / "schemas" / "tables.yaml")["tables"]
+    return read_config(SCHEMAS / "fields.yaml"), _tables_yaml()["tables"]
+
+
+@lru_cache(maxsize=None)
+def sheet_format():
+    """The coding sheet format (schemas/sheet.yaml): common and per-section record keys with
+    whether each is required, what each key holds, and how synth rewrites each."""
+    return read_config(SCHEMAS / "sheet.yaml")
+
+
+def _table_list(key):
+    names = _tables_yaml()[key]
+    unknown = [n for n in names if n not in _tables_yaml()["tables"]]
+    if unknown:
+        raise PipelineError("schemas/tables.yaml", _tables_yaml().line_of(key), f"{key} names {unknown[0]!r}, which is not a table",
+                            "name tables declared under tables:")
+    return list(names)
+
+
+def record_tables():
+    """The tables coded from the sheets' records (schemas/tables.yaml record_tables)."""
+    return _table_list("record_tables")
+
+
+def evidence_required():
+    """The tables whose every row needs an evidence row (schemas/tables.yaml evidence_required)."""
+    return _table_list("evidence_required")
 
 
 @lru_cache(maxsize=None)
 def _exports():
-    return read_config(ROOT / "schemas" / "exports.yaml")["exports"]
+    return read_config(SCHEMAS / "exports.yaml")["exports"]
 
 
 def export_names():

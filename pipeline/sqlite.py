@@ -15,12 +15,11 @@ import tempfile
 import pyarrow.parquet as pq
 
 from . import schemas
-from .files import WORK, PipelineError, check_recorded, os_error, read_json, rel, write_files
+from .files import PipelineError, check_recorded, os_error, read_json, rel, write_files
+from .paths import DATABASE, PACKAGE, WORK
 
 log = logging.getLogger(__name__)
 
-PACKAGE = WORK / "package"
-DATABASE = WORK / "aq-is-conflict.sqlite"
 METADATA = WORK / "datasette-metadata.json"
 SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "TEXT", "string": "TEXT"}
 PAGE_SIZE = 4096

@@ -19,19 +19,17 @@ from pathlib import Path
 
 import yaml
 
-from . import candidates, ingest
+from . import candidates, ingest, schemas
 from .conventions import CONVENTIONS
-from .files import ROOT, PipelineError, read_yaml
+from .files import PipelineError, read_yaml
+from .paths import ROOT
 
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")  # as pipeline.code reads years
 TOKEN = re.compile(r"(?<!\w)[A-Za-z]{3,}(?!\w)")  # a word of 3+ ASCII letters
 WORD = re.compile(r"[a-z]+")
-QUOTE_KEYS = ("quote", "context", "text")  # verbatim passages: rewritten from where they stand
-# words normalize reads (also inside date {from, to} and count {name(s)} mappings): only their years shift
-VALUE_KEYS = ("date", "valid", "count", "anchor", "from", "to", "name", "names")
-ID_KEYS = ("id", "event", "responds_to", "conflict", "parent", "part_of")  # record IDs and references to records
-FREE_KEYS = ("title", "summary", "note", "published", "published_note")  # free text: years shift
-SHEET_TABLES = ("events", "pledges", "casualties", "relations")
+# how each sheet key is rewritten (schemas/sheet.yaml synth): quote keys are verbatim passages, value
+# keys words normalize reads (only their years shift), id keys record IDs and references, free keys text
+QUOTE_KEYS, VALUE_KEYS, ID_KEYS, FREE_KEYS = (tuple(schemas.sheet_format()["synth"][r]) for r in ("quote", "value", "id", "free"))
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 SAMPLE_TAGS = ("q1", "qzz")
 
@@ -90,7 +88,7 @@ def protected_words(texts, sheets, registry):
 
 
 def _records(sheet):
-    for table in SHEET_TABLES:
+    for table in schemas.record_tables():
         yield from sheet.get(table) or []
     yield from sheet.get("waivers") or []
 

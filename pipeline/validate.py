@@ -10,12 +10,13 @@ import shutil
 import pandas as pd
 
 from . import policy, reliability, schemas, structure
-from .files import WORK, PipelineError, json_bytes, read_json, rel, write_files, write_json
-from .publish import PACKAGE, version
+from .files import PipelineError, json_bytes, read_json, rel, write_files, write_json
+from .files import version
+from .paths import LINKED, PACKAGE, QUALITY, RELIABILITY, WORK, ingest_file
 
 log = logging.getLogger(__name__)
 
-REPORT = WORK / "quality.json"
+REPORT = QUALITY
 DATA_DOCS = WORK / "data-docs"
 FAILED = WORK / "quality-failed.json"
 
@@ -97,10 +98,10 @@ def derive_checks(frames):
     excerpt problems of the evidence table (the redistribution policy)."""
     evidence = frames["evidence"]
     counts = evidence.groupby(["record_table", "record_id"]).size()
-    for table in ("events", "pledges", "casualties", "relations", "actors"):
+    for table in schemas.evidence_required():
         key = schemas.table_schema(table)["primaryKey"][0]
         frames[table]["evidence_rows"] = [int(counts.get((table, i), 0)) for i in frames[table][key]]
-    texts = {s: read_json(WORK / "ingest" / f"{s}.json")["text"] for s in frames["sources"]["source_id"]}
+    texts = {s: read_json(ingest_file(s))["text"] for s in frames["sources"]["source_id"]}
     policies = dict(zip(frames["sources"]["source_id"], frames["sources"]["redistribution"]))
     evidence["quote_matches"] = [policy.quote_ok(row, texts[row["source_id"]], policies[row["source_id"]])
                                  for row in evidence.to_dict("records")]
@@ -138,7 +139,7 @@ def expectations():
                                                                   ignore_row_if="either_value_is_missing")),
            ("evidence", gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="char_end", column_B="char_start")),
            ("actors", gxe.ExpectColumnValuesToBeInSet(column="used_or_explained", value_set=[True]))]
-    for table in ("events", "pledges", "casualties", "relations", "actors"):
+    for table in schemas.evidence_required():
         out.append((table, gxe.ExpectColumnValuesToBeBetween(column="evidence_rows", min_value=1)))
     for table in schemas.table_names():
         names = schemas.columns(table)
@@ -191,7 +192,7 @@ def coverage_failures(coverage):
 
 def validate():
     descriptor = read_json(PACKAGE / "datapackage.json")
-    linked = read_json(WORK / "linked.json")
+    linked = read_json(LINKED)
     frames = load_tables()
     excerpt_problems = derive_checks(frames)
     policies = dict(zip(frames["sources"]["source_id"], frames["sources"]["redistribution"]))
@@ -204,11 +205,11 @@ def validate():
         "candidate_coverage": policy.redact_coverage(linked["candidate_coverage"], policies),
         "disagreements": linked["disagreements"],
         "disputed_rows": {t: sorted(frames[t].loc[frames[t]["disputed"], schemas.table_schema(t)["primaryKey"][0]].tolist())
-                          for t in ("events", "pledges", "casualties", "relations")},
+                          for t in schemas.record_tables()},
         "shared_passages": linked["shared_passages"],
         "confidence": {t: {v: int((frames[t]["confidence"] == v).sum()) for v in schemas.enum_values(t, "confidence")}
-                       for t in ("events", "pledges", "casualties", "relations")},
-        "reliability": reliability.redact(read_json(WORK / "reliability.json"), policies),
+                       for t in schemas.record_tables()},
+        "reliability": reliability.redact(read_json(RELIABILITY), policies),
         "sums_beside_totals": structure.sums_beside_totals(linked["tables"]),
     }
     failed = [f"{e['table']}: {e['expectation']} {e['kwargs']} ({e['unexpected_count']} rows)" for e in report["expectations"] if not e["success"]]

@@ -5,9 +5,49 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from pipeline.promote import KEPT  # noqa: E402
+
+TINY = REPO / "tests" / "fixtures" / "tiny"
+TINY_INPUTS = [TINY / "raw", TINY / "annotations", REPO / "schemas", REPO / "pyproject.toml"]
+MARKERS = ("unit", "data", "browser", "faults")
+
+
+def pytest_collection_modifyitems(items):
+    """Each test carries exactly one of the markers of pyproject.toml (its file's pytestmark).
+    Under pytest-xdist (`make test` runs two workers, --dist loadgroup), the tests that share a
+    fixture of their own module (a build, a server, a browser) stay on one worker, so it is made
+    once; the others are spread (tiny_build is made once per worker)."""
+    for item in items:
+        marks = [m.name for m in item.iter_markers() if m.name in MARKERS]
+        if len(marks) != 1:
+            raise pytest.UsageError(f"{item.nodeid}: marked {marks}. Fix: give its file one of "
+                                    f"pytestmark = pytest.mark.<{'|'.join(MARKERS)}>")
+        shared = [name for name, defs in item._fixtureinfo.name2fixturedefs.items()
+                  if defs[-1].scope in ("module", "session") and defs[-1].func.__module__ == item.module.__name__]
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}:{','.join(sorted(shared))}"))
+
+
+@pytest.fixture(scope="session")
+def tiny_build(tmp_path_factory):
+    """The tiny fixture built once for the whole session with `make`: (root, its published files).
+    Tests never change root: they work on copy_of(tiny_build, tmp_path). The fixture checks at the
+    end of the session that build/ is still what was built."""
+    root = tmp_path_factory.mktemp("tiny") / "repo"
+    files = published(build_copy(TINY_INPUTS, root, 1600000000))
+    yield root, files
+    assert published(root / "build") == files, "a test changed the shared fixture build"
+
+
+def copy_of(build, tmp_path):
+    """A copy of a built project (tiny_build or another (root, files) pair) at tmp_path/repo."""
+    root = tmp_path / "repo"
+    shutil.copytree(build[0], root, symlinks=True)
+    return root
 
 
 def build_copy(inputs, root, epoch):

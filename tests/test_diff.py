@@ -3,18 +3,16 @@ import shutil
 
 import pytest
 
-from conftest import REPO, build_copy
+from conftest import REPO, TINY_INPUTS as INPUTS, build_copy
 from pipeline import diff
 from pipeline.files import read_json
 
-FIXTURE = REPO / "tests" / "fixtures" / "tiny"
-INPUTS = [FIXTURE / "raw", FIXTURE / "annotations", REPO / "schemas", REPO / "pyproject.toml"]
+pytestmark = pytest.mark.data
 
 
 @pytest.fixture(scope="module")
-def old_and_new(tmp_path_factory):
-    old = build_copy(INPUTS, tmp_path_factory.mktemp("old") / "repo", 1600000000)
-    return old, build_changed(tmp_path_factory)
+def old_and_new(tiny_build, tmp_path_factory):
+    return tiny_build[0] / "build", build_changed(tmp_path_factory)
 
 
 def build_changed(tmp_path_factory):

@@ -7,10 +7,9 @@ import signal
 
 import pytest
 
-from conftest import REPO, build_copy, make, published
+from conftest import REPO, TINY as FIXTURE, copy_of, make, published
 
-FIXTURE = REPO / "tests" / "fixtures" / "tiny"
-INPUTS = [FIXTURE / "raw", FIXTURE / "annotations", REPO / "schemas", REPO / "pyproject.toml"]
+pytestmark = pytest.mark.faults
 
 
 def edit(root, path, old, new):
@@ -106,24 +105,16 @@ FAULTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def good_build(tmp_path_factory):
-    root = tmp_path_factory.mktemp("good") / "repo"
-    return root, published(build_copy(INPUTS, root, 1600000000))
-
-
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_each_fault_stops_the_build_with_a_clear_message_and_build_intact(fault, good_build, tmp_path):
-    import shutil
-    root = tmp_path / "repo"
-    shutil.copytree(good_build[0], root, symlinks=True)
+def test_each_fault_stops_the_build_with_a_clear_message_and_build_intact(fault, tiny_build, tmp_path):
+    root = copy_of(tiny_build, tmp_path)
     mutate, message = FAULTS[fault]
     mutate(root)
     out = make(root)
     assert out.returncode != 0, f"{fault}: the build did not fail"
     assert message in out.stderr and "Fix:" in out.stderr, out.stderr
     assert out.stderr.count("error:") == 1 and "Traceback" not in out.stderr
-    assert published(root / "build") == good_build[1]
+    assert published(root / "build") == tiny_build[1]
 
 
 def consistent(build_dir):
@@ -134,20 +125,18 @@ def consistent(build_dir):
 
 
 @pytest.mark.parametrize("point", ["promote:staging", "promote:staged", "promote:swapped"])
-def test_a_crash_while_publishing_leaves_the_old_build_or_the_new_one(point, good_build, tmp_path):
+def test_a_crash_while_publishing_leaves_the_old_build_or_the_new_one(point, tiny_build, tmp_path):
     """Kill promote (SIGKILL, through AQ_CRASH_AT) at each step: before the swap build/ is byte for
     byte the old one, after it the whole new one; the next `make` finishes the job."""
-    import shutil
-    root = tmp_path / "repo"
-    shutil.copytree(good_build[0], root, symlinks=True)
+    root = copy_of(tiny_build, tmp_path)
     edit(root, SHEET, "title: Battle of Testville", "title: Battle of Testville (renamed)")
     crashed = make(root, env={"AQ_CRASH_AT": point})
     assert crashed.returncode != 0 and "Killed" in crashed.stderr, crashed.stderr
     after = published(root / "build")
     if point == "promote:swapped":
-        assert after != good_build[1] and consistent(root / "build")
+        assert after != tiny_build[1] and consistent(root / "build")
     else:
-        assert after == good_build[1]
+        assert after == tiny_build[1]
     assert make(root).returncode == 0
     assert consistent(root / "build") and "(renamed)" in (root / "build" / "events.csv").read_text()
 

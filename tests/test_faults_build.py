@@ -10,6 +10,7 @@ import fcntl
 import hashlib
 import io
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -18,24 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, build_copy, make, make_project, published, run_stage
+from conftest import TINY_INPUTS as INPUTS, build_copy, copy_of, make, make_project, published, run_stage
 
-FIXTURE = REPO / "tests" / "fixtures" / "tiny"
-INPUTS = [FIXTURE / "raw", FIXTURE / "annotations", REPO / "schemas", REPO / "pyproject.toml"]
+pytestmark = pytest.mark.faults
 SHEET = "annotations/sources/tiny.yaml"
 REBUILD = "make clean && make"
-
-
-@pytest.fixture(scope="module")
-def good_build(tmp_path_factory):
-    root = tmp_path_factory.mktemp("good") / "repo"
-    return root, published(build_copy(INPUTS, root, 1600000000))
-
-
-def copy_of(good_build, tmp_path):
-    root = tmp_path / "repo"
-    shutil.copytree(good_build[0], root, symlinks=True)
-    return root
 
 
 def project_files(root):
@@ -98,8 +86,8 @@ BAD_ZIPS = {
 
 
 @pytest.mark.parametrize("fault", sorted(BAD_ZIPS))
-def test_make_diff_checks_a_zip_before_using_it(fault, good_build, tmp_path):
-    root = copy_of(good_build, tmp_path)
+def test_make_diff_checks_a_zip_before_using_it(fault, tiny_build, tmp_path):
+    root = copy_of(tiny_build, tmp_path)
     zip_path = tmp_path / "from.zip"
     write, problem = BAD_ZIPS[fault]
     write(zip_path, root / "build")
@@ -108,22 +96,22 @@ def test_make_diff_checks_a_zip_before_using_it(fault, good_build, tmp_path):
     assert_one_clear_failure(out, str(zip_path), problem)
     assert (root / "Makefile").read_bytes() == makefile and project_files(root) == before
     assert not (root / "pwned").exists() and not Path("/tmp/aq-x").exists()
-    assert published(root / "build") == good_build[1]
+    assert published(root / "build") == tiny_build[1]
     assert make(root).returncode == 0 and not (root / "pwned").exists()
 
 
 @pytest.mark.parametrize("value", ["HEAD; touch pwned", "`touch pwned`", "$(shell touch pwned)", "--output=Makefile", "x' ; touch pwned; '"])
-def test_make_diff_runs_nothing_from_the_command_line(value, good_build, tmp_path):
-    root = copy_of(good_build, tmp_path)
+def test_make_diff_runs_nothing_from_the_command_line(value, tiny_build, tmp_path):
+    root = copy_of(tiny_build, tmp_path)
     makefile = (root / "Makefile").read_bytes()
     out = make(root, "diff", f"FROM={value}")
     assert_one_clear_failure(out, "Fix:")
     assert not (root / "pwned").exists() and (root / "Makefile").read_bytes() == makefile
-    assert published(root / "build") == good_build[1]
+    assert published(root / "build") == tiny_build[1]
 
 
-def test_make_diff_of_a_release_zip_still_works(good_build, tmp_path):
-    root = copy_of(good_build, tmp_path)
+def test_make_diff_of_a_release_zip_still_works(tiny_build, tmp_path):
+    root = copy_of(tiny_build, tmp_path)
     (tmp_path / "same.zip").write_bytes(release_zip(root / "build"))
     before = project_files(root)
     out = make(root, "diff", f"FROM={tmp_path / 'same.zip'}")
@@ -151,8 +139,8 @@ def test_no_name_from_a_package_reaches_sql(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([ATTACK, "new"])
 
 
-def test_no_value_from_a_file_or_the_command_line_reaches_a_shell(good_build, tmp_path):
-    root = copy_of(good_build, tmp_path)
+def test_no_value_from_a_file_or_the_command_line_reaches_a_shell(tiny_build, tmp_path):
+    root = copy_of(tiny_build, tmp_path)
     for value in ("`touch pwned`tiny", "tiny'; touch pwned; '"):
         out = make(root, "candidates", f"SOURCE={value}")
         assert out.returncode != 0 and not (root / "pwned").exists(), value
@@ -160,7 +148,7 @@ def test_no_value_from_a_file_or_the_command_line_reaches_a_shell(good_build, tm
     manifest.write_text(manifest.read_text().replace("source_id: tiny", "source_id: tiny;id>pwned"))
     out = make(root, env={"JOBS": "1"})
     assert out.returncode != 0 and "Traceback" not in out.stderr and not (root / "pwned").exists()
-    assert published(root / "build") == good_build[1]
+    assert published(root / "build") == tiny_build[1]
 
 
 # ------------------------------------------------------------------ the inputs are complete
@@ -291,16 +279,16 @@ def edit_title(root):
     pyproject.write_text(pyproject.read_text().replace('\nversion = "', '\nversion = "9', 1))
 
 
-def test_a_stage_killed_while_writing_publishes_nothing_of_it(good_build, renamed_clean, tmp_path):
+def test_a_stage_killed_while_writing_publishes_nothing_of_it(tiny_build, renamed_clean, tmp_path):
     """Kill each stage in turn (SIGKILL through AQ_CRASH_AT) after its first output file: build/
     stays the old build each time, and the next `make` gives the clean build, with no temporary
     file left behind (docs and site used to write their Make target first: a mix was published)."""
-    root = copy_of(good_build, tmp_path)
+    root = copy_of(tiny_build, tmp_path)
     edit_title(root)
     for point in ("package:writing", "validate:writing", "sqlite:writing", "site:writing", "docs:writing"):
         crashed = make(root, env={"AQ_CRASH_AT": point, "JOBS": "1"})
         assert crashed.returncode != 0 and "Killed" in crashed.stderr, (point, crashed.stderr)
-        assert published(root / "build") == good_build[1], point
+        assert published(root / "build") == tiny_build[1], point
     out = make(root)
     assert out.returncode == 0, out.stderr
     assert published(root / "build") == renamed_clean
@@ -308,12 +296,23 @@ def test_a_stage_killed_while_writing_publishes_nothing_of_it(good_build, rename
     assert not leftovers, leftovers
 
 
-def test_make_with_nothing_changed_does_nothing(good_build, tmp_path):
-    root = copy_of(good_build, tmp_path)
+def test_make_with_nothing_changed_does_nothing(tiny_build, tmp_path):
+    root = copy_of(tiny_build, tmp_path)
     work = {p: p.stat().st_mtime_ns for p in (root / ".work").rglob("*")}
     out = make(root)
     assert (out.returncode, out.stdout, out.stderr) == (0, "", "")
     assert {p: p.stat().st_mtime_ns for p in (root / ".work").rglob("*")} == work
+
+
+@pytest.mark.parametrize("module, stages", [("site/timeline", ["site", "docs", "promote"]), ("sqlite", ["sqlite", "docs", "promote"])])
+def test_editing_a_stage_module_reruns_only_that_stage_and_what_follows(module, stages, good_build, tmp_path):
+    """Each stage depends on its own module and what it imports (.work/deps.mk), not on every module."""
+    root = copy_of(good_build, tmp_path)
+    os.utime(root / "pipeline" / f"{module}.py")
+    out = make(root)
+    assert out.returncode == 0, out.stderr
+    assert re.findall(r"-m pipeline (\w+)", out.stdout) == stages
+    assert published(root / "build") == good_build[1]
 
 
 def truncate(path):
@@ -340,41 +339,41 @@ ALTERED = {
 
 
 @pytest.mark.parametrize("fault", sorted(ALTERED))
-def test_an_altered_intermediate_is_never_published(fault, good_build, tmp_path):
-    root = copy_of(good_build, tmp_path)
+def test_an_altered_intermediate_is_never_published(fault, tiny_build, tmp_path):
+    root = copy_of(tiny_build, tmp_path)
     alter, name = ALTERED[fault]
     alter(root)
     out = make(root)
     assert_one_clear_failure(out, name, REBUILD)
-    assert published(root / "build") == good_build[1]
+    assert published(root / "build") == tiny_build[1]
 
 
-def test_promote_publishes_only_what_the_stages_recorded(good_build, tmp_path):
+def test_promote_publishes_only_what_the_stages_recorded(tiny_build, tmp_path):
     """promote run on its own: any file differing from its record stops it."""
-    root = copy_of(good_build, tmp_path)
+    root = copy_of(tiny_build, tmp_path)
     sqlite = root / ".work/aq-is-conflict.sqlite"
     sqlite.write_bytes(sqlite.read_bytes() + b"\0")
     assert_one_clear_failure(run_stage(root, "promote"), ".work/aq-is-conflict.sqlite", REBUILD)
-    assert published(root / "build") == good_build[1] and not (root / ".build-next").exists()
+    assert published(root / "build") == tiny_build[1] and not (root / ".build-next").exists()
 
 
 # ------------------------------------------------------------------ the lock, permissions
 
-def test_make_clean_during_a_build_is_refused_and_the_lock_holds(good_build, tmp_path):
-    root = copy_of(good_build, tmp_path)
+def test_make_clean_during_a_build_is_refused_and_the_lock_holds(tiny_build, tmp_path):
+    root = copy_of(tiny_build, tmp_path)
     with open(root / ".work" / ".lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what a running `make` holds
         clean = make(root, "clean")
         assert_one_clear_failure(clean, ".work/.lock", "a build is running")
-        assert published(root / "build") == good_build[1] and (root / ".work/linked.json").exists()
+        assert published(root / "build") == tiny_build[1] and (root / ".work/linked.json").exists()
         second = make(root)
         assert_one_clear_failure(second, ".work/.lock", "another build is running")
     assert make(root, "clean").returncode == 0
     assert not (root / "build").exists() and sorted(p.name for p in (root / ".work").iterdir()) == [".lock"]
 
 
-def test_published_files_are_world_readable_whatever_the_umask(good_build, tmp_path):
-    root = copy_of(good_build, tmp_path)
+def test_published_files_are_world_readable_whatever_the_umask(tiny_build, tmp_path):
+    root = copy_of(tiny_build, tmp_path)
     edit_title(root)
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1600000000"}
     out = subprocess.run(["bash", "-c", 'umask 077 && make --no-print-directory -C "$0"', str(root)], env=env, capture_output=True, text=True)
@@ -386,8 +385,8 @@ def test_published_files_are_world_readable_whatever_the_umask(good_build, tmp_p
 
 # ------------------------------------------------------------------ the machine fails
 
-def test_build_replaced_by_a_file(good_build, tmp_path):
-    root = copy_of(good_build, tmp_path)
+def test_build_replaced_by_a_file(tiny_build, tmp_path):
+    root = copy_of(tiny_build, tmp_path)
     shutil.rmtree(root / "build")
     (root / "build").write_bytes(b"not a folder\n")
     assert_one_clear_failure(make(root), "build", "is not a folder")
@@ -405,19 +404,19 @@ def in_mount_namespace(root, script):
     return subprocess.run(["unshare", "-m", "bash", "-c", script, str(root)], env=env, capture_output=True, text=True)
 
 
-def test_build_on_a_mount_point_cannot_be_replaced(good_build, tmp_path):
+def test_build_on_a_mount_point_cannot_be_replaced(tiny_build, tmp_path):
     """build/ a mount point (here bound onto itself): the swap fails with EBUSY; one message."""
-    root = copy_of(good_build, tmp_path)
+    root = copy_of(tiny_build, tmp_path)
     touch(root / ".work/docs/codebook.md")  # promote runs again, nothing else
     out = in_mount_namespace(root, 'mount --bind "$0/build" "$0/build" && make --no-print-directory -C "$0"')
     assert_one_clear_failure(out, "build", "mount point")
-    assert published(root / "build") == good_build[1] and not (root / ".build-next").exists()
+    assert published(root / "build") == tiny_build[1] and not (root / ".build-next").exists()
 
 
-def test_a_full_disk(good_build, tmp_path):
+def test_a_full_disk(tiny_build, tmp_path):
     """.work/ on a 192 KiB file system: the stage that fills it names the file and the fix."""
-    root = copy_of(good_build, tmp_path)
+    root = copy_of(tiny_build, tmp_path)
     out = in_mount_namespace(root, 'mount -t tmpfs -o size=192k tmpfs "$0/.work" && make --no-print-directory -C "$0"')
     error = assert_one_clear_failure(out, ".work/", "free space")
     assert os.strerror(errno.ENOSPC) in error or "full" in error
-    assert published(root / "build") == good_build[1]
+    assert published(root / "build") == tiny_build[1]

@@ -11,10 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import build_copy, make, published, run_stage
-from test_faults import FIXTURE, INPUTS, SHEET, TEXT, edit, new_raw_bytes
+from conftest import REPO, copy_of, make, published, run_stage
+from test_faults import FIXTURE, SHEET, TEXT, edit, new_raw_bytes
+
+pytestmark = pytest.mark.faults
 
 MANIFEST, REGISTRY, RULES = "raw/sources.yaml", "annotations/actors.yaml", "annotations/boilerplate.yaml"
+PYPROJECT_END = len((REPO / "pyproject.toml").read_text(encoding="utf-8").splitlines()) + 1  # the line appended below
 BOMB = "".join(f"b{i}: &b{i} [" + ", ".join([f"*b{i - 1}" if i else "x"] * 9) + "]\n" for i in range(9))
 
 
@@ -83,22 +86,10 @@ FAULTS = {
     "sheet of no source": (lambda r: shutil.copy(r / SHEET, r / "annotations/sources/other.yaml"),
                            "annotations/sources/other.yaml: the sheet's name is not `<source_id>.yaml` of a source in raw/sources.yaml"),
     # pyproject.toml
-    "pyproject broken": (lambda r: append(r, "pyproject.toml", "[project\n"), "pyproject.toml:13: invalid TOML"),
+    "pyproject broken": (lambda r: append(r, "pyproject.toml", "[project\n"), f"pyproject.toml:{PYPROJECT_END}: invalid TOML"),
     "pyproject version not semver": (lambda r: edit(r, "pyproject.toml", 'version = "0.1.0"', 'version = "0.1"'),
                                      "pyproject.toml: [project] version '0.1' is not MAJOR.MINOR.PATCH"),
 }
-
-
-@pytest.fixture(scope="module")
-def good_build(tmp_path_factory):
-    root = tmp_path_factory.mktemp("good") / "repo"
-    return root, published(build_copy(INPUTS, root, 1600000000))
-
-
-def copy_of(good_build, tmp_path):
-    root = tmp_path / "repo"
-    shutil.copytree(good_build[0], root, symlinks=True)
-    return root
 
 
 def one_clear_message(out, file):
@@ -110,14 +101,14 @@ def one_clear_message(out, file):
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_each_input_fault_stops_the_build_with_one_clear_message_and_build_intact(fault, good_build, tmp_path):
-    root = copy_of(good_build, tmp_path)
+def test_each_input_fault_stops_the_build_with_one_clear_message_and_build_intact(fault, tiny_build, tmp_path):
+    root = copy_of(tiny_build, tmp_path)
     mutate, message = FAULTS[fault]
     mutate(root)
     out = make(root)
     error = one_clear_message(out, message.split(":")[0].split()[0])
     assert message in error, error
-    assert published(root / "build") == good_build[1]
+    assert published(root / "build") == tiny_build[1]
 
 
 def test_every_input_fault_is_in_the_docs_table():
@@ -135,17 +126,17 @@ SAME_AS_WRITTEN = {
 
 
 @pytest.mark.parametrize("change", sorted(SAME_AS_WRITTEN))
-def test_yaml_spelling_of_the_same_text_builds_the_same_package(change, good_build, tmp_path):
+def test_yaml_spelling_of_the_same_text_builds_the_same_package(change, tiny_build, tmp_path):
     """YAML's implicit types and key order change nothing: an unquoted 2021 is the text "2021"."""
-    root = copy_of(good_build, tmp_path)
+    root = copy_of(tiny_build, tmp_path)
     SAME_AS_WRITTEN[change](root)
     out = make(root)
     assert out.returncode == 0, out.stderr
-    assert published(root / "build") == good_build[1]
+    assert published(root / "build") == tiny_build[1]
 
 
-def test_ongoing_written_in_quotes_is_true(good_build, tmp_path):
-    root = copy_of(good_build, tmp_path)
+def test_ongoing_written_in_quotes_is_true(tiny_build, tmp_path):
+    root = copy_of(tiny_build, tmp_path)
     edit(root, SHEET, "    conflict: tiny-war", '    ongoing: "true"\n    conflict: tiny-war')
     assert make(root).returncode == 0
     header, row = (root / "build" / "events.csv").read_text().splitlines()[:2]
@@ -184,9 +175,9 @@ def mutate(text, kind, at, poison):
 
 
 @pytest.fixture(scope="module")
-def stage_root(good_build, tmp_path_factory):
+def stage_root(tiny_build, tmp_path_factory):
     root = tmp_path_factory.mktemp("stage") / "repo"
-    shutil.copytree(good_build[0], root, symlinks=True)
+    shutil.copytree(tiny_build[0], root, symlinks=True)
     return root
 
 

@@ -3,15 +3,15 @@ import csv
 
 import pytest
 
-from conftest import REPO, build_copy, published
+from conftest import TINY_INPUTS, build_copy, published
 
-FIXTURE = REPO / "tests" / "fixtures" / "tiny"
-INPUTS = [FIXTURE / "raw", FIXTURE / "annotations", REPO / "schemas", REPO / "pyproject.toml"]
+pytestmark = pytest.mark.data
 
 
 @pytest.fixture(scope="module")
-def two_builds(tmp_path_factory):
-    return [build_copy(INPUTS, tmp_path_factory.mktemp(n) / "repo", 1600000000) for n in "ab"]
+def two_builds(tiny_build, tmp_path_factory):
+    """The session's build of the fixture and a second clean build of the same inputs."""
+    return [tiny_build[0] / "build", build_copy(TINY_INPUTS, tmp_path_factory.mktemp("b") / "repo", 1600000000)]
 
 
 def test_a_clean_rebuild_is_byte_identical(two_builds):

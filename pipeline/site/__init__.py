@@ -14,7 +14,8 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from ..files import WORK, check_recorded, read_json, rel, write_folder
+from ..files import check_recorded, read_json, rel, write_folder
+from ..paths import SITE
 from .casualties import casualties
 from .conflicts import conflicts
 from .data import MAX_CONTEXT, PAGE_ROWS, context_span, data_files, script_json, utf16_offsets  # noqa: F401
@@ -25,7 +26,7 @@ from .read import PACKAGE, conflict_names, documents, load
 from .svg import el  # noqa: F401
 from .timeline import timeline
 
-OUT = WORK / "site"
+OUT = SITE
 ASSETS = Path(__file__).parent.parent / "site_assets"
 STATIC_ASSETS = ("site.css", "site.js")
 # the page's views in order: each is site_assets/view_<name>.html.j2, given what its chart module returns

@@ -2,11 +2,11 @@
 text of the `full` sources only, and small lookups the charts share."""
 import csv
 
-from ..files import WORK, Mapping, PipelineError, read_json, rel
+from ..files import Mapping, PipelineError, read_json, rel
+from ..paths import PACKAGE, QUALITY
 from ..ingest import read_raw
 from .layout import PALETTE
 
-PACKAGE = WORK / "package"
 
 
 def load():
@@ -24,10 +24,10 @@ def load():
                 raise PipelineError(rel(path), 1, f"header {header} differs from the descriptor's fields {expected}",
                                     "rebuild the package (make) so the CSV and datapackage.json agree")
             tables[name] = [dict(zip(header, row)) for row in reader]
-    quality = read_json(WORK / "quality.json")
+    quality = read_json(QUALITY)
     for name, count in quality["counts"].items():
         if len(tables.get(name, [])) != count:
-            raise PipelineError(rel(WORK / "quality.json"), 0, f"counts {name} is {count} but {name}.csv has "
+            raise PipelineError(rel(QUALITY), 0, f"counts {name} is {count} but {name}.csv has "
                                 f"{len(tables.get(name, []))} rows", "run make so validate sees the current package")
     return descriptor, resources, tables, quality
 

@@ -17,6 +17,8 @@ import pytest
 from pipeline.files import ROOT
 from pipeline.site import NETWORK_RELATIONS, PAGE_ROWS
 
+pytestmark = pytest.mark.browser
+
 BUILD = ROOT / "build"
 SITE = BUILD / "site" / "index.html"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -2,6 +2,10 @@
 import csv
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.data
+
 BUILD = Path(__file__).resolve().parents[2] / "build"
 
 

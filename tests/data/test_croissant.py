@@ -10,6 +10,8 @@ import pytest
 from conftest import REPO
 from pipeline import schemas
 
+pytestmark = pytest.mark.data
+
 BUILD = REPO / "build"
 
 

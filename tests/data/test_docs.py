@@ -11,6 +11,8 @@ import pytest
 from pipeline import docs, schemas
 from pipeline.conventions import CONVENTIONS
 
+pytestmark = pytest.mark.data
+
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
 DOCS = BUILD / "docs"

@@ -4,9 +4,12 @@ import csv
 import glob
 from pathlib import Path
 
+import pytest
 import yaml
 
 from pipeline import places
+
+pytestmark = pytest.mark.data
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"

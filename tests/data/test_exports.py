@@ -12,6 +12,8 @@ import polars as pl
 import pytest
 import yaml
 
+pytestmark = pytest.mark.data
+
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
 FORMATS = ROOT / "tests" / "fixtures" / "formats"

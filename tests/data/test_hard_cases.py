@@ -3,6 +3,10 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.data
+
 BUILD = Path(__file__).resolve().parents[2] / "build"
 
 

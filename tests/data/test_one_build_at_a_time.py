@@ -2,7 +2,11 @@
 import fcntl
 import subprocess
 
+import pytest
+
 from conftest import REPO, published
+
+pytestmark = pytest.mark.data
 
 
 def test_a_second_build_while_one_runs_stops_and_leaves_build_alone():

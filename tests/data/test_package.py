@@ -14,6 +14,8 @@ import pytest
 
 from pipeline import schemas
 
+pytestmark = pytest.mark.data
+
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
 DESCRIPTOR = json.loads((BUILD / "datapackage.json").read_text())

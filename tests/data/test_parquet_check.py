@@ -8,6 +8,8 @@ import pytest
 
 from pipeline import validate
 
+pytestmark = pytest.mark.data
+
 
 @pytest.fixture
 def package(tmp_path):

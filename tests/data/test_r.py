@@ -12,6 +12,8 @@ import pytest
 from conftest import REPO
 from pipeline import schemas
 
+pytestmark = pytest.mark.data
+
 BUILD = REPO / "build"
 DEBIAN_PACKAGES = ["r-base-core", "r-cran-readr", "r-cran-jsonlite", "r-cran-rsqlite"]
 R_TYPES = {"string": "character", "integer": "integer", "number": "numeric", "boolean": "logical", "date": "Date"}

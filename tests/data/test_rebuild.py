@@ -5,6 +5,8 @@ import pytest
 
 from conftest import REPO, build_copy, published
 
+pytestmark = pytest.mark.data
+
 
 def test_a_clean_rebuild_of_the_real_corpus_is_byte_identical(tmp_path):
     try:

@@ -13,7 +13,8 @@ from pipeline import policy, release
 from pipeline.files import BUILD
 from pipeline.ingest import load_manifest, read_raw
 
-pytestmark = pytest.mark.skipif(not (BUILD / "datapackage.json").exists(), reason="needs a build: run make")
+pytestmark = [pytest.mark.data, pytest.mark.skipif(not (BUILD / "datapackage.json").exists(), reason="needs a build: run make")]
+
 CAPS = policy.RULES
 
 

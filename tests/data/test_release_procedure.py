@@ -12,6 +12,8 @@ import pytest
 
 from conftest import REPO, make, make_project
 
+pytestmark = pytest.mark.data
+
 FIXTURE = REPO / "tests" / "fixtures" / "tiny"
 
 

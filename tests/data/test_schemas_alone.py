@@ -9,6 +9,8 @@ import pytest
 from conftest import REPO
 from pipeline import schemas
 
+pytestmark = pytest.mark.data
+
 BUILD = REPO / "build"
 FRICTIONLESS = REPO / ".venv" / "bin" / "frictionless"
 

@@ -11,6 +11,8 @@ from markupsafe import escape
 from pipeline import site
 from pipeline.files import ROOT, PipelineError
 
+pytestmark = pytest.mark.data
+
 BUILD = ROOT / "build"
 
 

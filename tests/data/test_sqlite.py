@@ -17,6 +17,8 @@ from conftest import run_stage
 from pipeline import files, schemas
 from pipeline.sqlite import table_sql
 
+pytestmark = pytest.mark.data
+
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
 DATABASE = BUILD / "aq-is-conflict.sqlite"

@@ -10,6 +10,8 @@ import pytest
 
 from pipeline.conventions import CONVENTIONS
 
+pytestmark = pytest.mark.data
+
 BUILD = Path(__file__).resolve().parents[2] / "build"
 DEATHS = CONVENTIONS["deaths"]["categories"]
 

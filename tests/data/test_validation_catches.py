@@ -3,6 +3,8 @@ import pytest
 
 from pipeline import validate
 
+pytestmark = pytest.mark.data
+
 
 @pytest.fixture(scope="module")
 def broken(tmp_path_factory):

@@ -14,6 +14,8 @@ import pytest
 
 from conftest import REPO
 
+pytestmark = pytest.mark.data
+
 BUILD = REPO / "build"
 
 

@@ -1,7 +1,11 @@
 """The candidate finder flags the sentences the issue names, and only those."""
 import re
 
+import pytest
+
 from pipeline import candidates, ingest
+
+pytestmark = pytest.mark.unit
 
 NAMES = re.compile(r"\b(?:Taliban|ISIL|JNIM)\b")
 

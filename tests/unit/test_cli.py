@@ -5,8 +5,12 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO, run_stage
 from pipeline.__main__ import STAGES
+
+pytestmark = pytest.mark.unit
 
 FIXTURE = REPO / "tests" / "fixtures" / "tiny"
 TIMED = re.compile(r"^ingest tiny: .+ \(\d+\.\d\d s\)$")

@@ -11,6 +11,8 @@ from conftest import REPO, run_stage
 from pipeline import docs, schemas
 from pipeline.files import PipelineError
 
+pytestmark = pytest.mark.unit
+
 
 def test_the_real_schemas_are_fully_documented():
     docs.check_documented(docs.codebook_tables())

@@ -8,6 +8,8 @@ from pipeline import ingest
 from pipeline.code import Sheet, code_sheet
 from pipeline.files import PipelineError, read_yaml
 
+pytestmark = pytest.mark.unit
+
 TEXT = ("==Split==\n"
         "On 8 April 2013 ISIL announced a merger. The Taliban rejected it.\n"
         "In October 2013, months after the merger, ISIL attacked the Taliban.\n"

@@ -1,5 +1,9 @@
 """The compatibility rules, on small snapshots."""
+import pytest
+
 from pipeline import compat
+
+pytestmark = pytest.mark.unit
 
 OLD = {"version": "0.1.0",
        "tables": {"events": {"event_id": {"type": "string", "enum": None}, "event_type": {"type": "string", "enum": ["attack", "ambush"]},

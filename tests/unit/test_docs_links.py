@@ -6,6 +6,8 @@ import pytest
 
 from conftest import REPO
 
+pytestmark = pytest.mark.unit
+
 DOCUMENTS = [REPO / "README.md", REPO / "CODING_GUIDE.md", REPO / "CHANGELOG.md", *sorted((REPO / "docs").glob("*.md"))]
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 

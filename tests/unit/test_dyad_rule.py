@@ -4,6 +4,8 @@ import pytest
 
 from pipeline.structure import order_pair
 
+pytestmark = pytest.mark.unit
+
 REGISTRY = {
     "mali": {"type": "state", "alignment": "state"},
     "jnim": {"type": "coalition", "alignment": "al-qaeda"},

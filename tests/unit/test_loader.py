@@ -10,6 +10,8 @@ from pipeline import actors, ingest
 from pipeline.files import PipelineError, _parse, check, read_yaml
 from pipeline.link import _check_lineage
 
+pytestmark = pytest.mark.unit
+
 
 def test_scalars_are_the_text_written_not_yaml_types():
     data = _parse("published: 2016-08-30\nalias: No\nyear: 1920\nid: 7\nflag: true\nempty:\nnull_word: ~\n", "f.yaml")

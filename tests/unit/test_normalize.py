@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from pipeline.normalize import CONVENTIONS, NormalizeError, parse_count, parse_date, shift_date
 
+pytestmark = pytest.mark.unit
+
 D = date
 MONTHS = list(calendar.month_name)[1:]
 DATE_KEYS = {"start", "end", "edtf", "precision", "text", "year_inferred", "ongoing"}

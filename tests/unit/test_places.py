@@ -4,6 +4,8 @@ import pytest
 
 from pipeline import places
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize("lat, lon, gid", [(0, 0, 129961), (1.55, 1.25, 132123), (82, -102.99, 247835),
                                            (10.51, 2.29, 145085), (70.75, 179.25, 231839)])

@@ -5,6 +5,8 @@ from pipeline import actors, ingest
 from pipeline.code import Sheet
 from pipeline.files import PipelineError
 
+pytestmark = pytest.mark.unit
+
 TEXT = ("= Title =\n"
         "==Battle==\n"
         "On 26 April, ISIL attacked. The Taliban fled. ISIL attacked.\n"

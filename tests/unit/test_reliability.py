@@ -7,6 +7,8 @@ from pipeline import ingest, reliability
 from pipeline.code import Sheet, code_sheet
 from pipeline.files import PipelineError, read_yaml
 
+pytestmark = pytest.mark.unit
+
 TEXT = ("==War==\n"
         "In June 2014 ISIL attacked the Taliban in Darzab.\n"
         "In July 2014 ISIL attacked the Taliban in Qush Tepa.\n"

@@ -1,6 +1,10 @@
 """schemas/ is the one place columns are declared; these pin what the contract requires of it."""
+import pytest
+
 from pipeline import schemas
 from pipeline.conventions import CONVENTIONS
+
+pytestmark = pytest.mark.unit
 
 
 def test_every_contract_table_is_declared():

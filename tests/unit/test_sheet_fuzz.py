@@ -3,11 +3,14 @@ PipelineError that names the file and line."""
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import code, ingest
 from pipeline.files import Mapping, PipelineError, read_yaml
+
+pytestmark = pytest.mark.unit
 
 TEXT = "= T =\n==Battle==\nOn 26 April 2019, ISIL attacked the Taliban, killing 79 fighters.\n"
 KEYS = sorted({k for keys in code.KEYS.values() for k in keys} | set(code.COMMON) | {"text", "context", "x"})

@@ -11,6 +11,8 @@ from conftest import run_stage
 from pipeline import schemas, synth
 from pipeline.files import ROOT, WORK, read_yaml
 
+pytestmark = pytest.mark.unit
+
 TABLES = ("events", "pledges", "casualties", "relations")
 
 

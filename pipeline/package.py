@@ -20,12 +20,12 @@ from . import places, policy, schemas
 from .exports import export_rows
 from .card import card
 from .croissant import croissant
-from .files import ROOT, WORK, read_json, rel, version, write_folder
+from .files import read_json, rel, version, write_folder
 from .ingest import load_manifest
+from .paths import CODE, LINKED, PACKAGE, ROOT, ingest_file
 
 log = logging.getLogger(__name__)
 
-PACKAGE = WORK / "package"
 PARQUET_SETTINGS = dict(compression="zstd", compression_level=9, use_dictionary=True, version="2.6",
                         data_page_version="1.0", write_statistics=True)
 # What csv_bytes writes, stated in the descriptor for readers that do not guess (RFC 4180, `\n` line ends)
@@ -143,9 +143,9 @@ def _version_of(name):
 
 def package():
     """Write all tables, the Table Schemas and the descriptor into .work/package/."""
-    tables = read_json(WORK / "linked.json")["tables"]
+    tables = read_json(LINKED)["tables"]
     manifest = load_manifest()
-    texts = {e["source_id"]: read_json(WORK / "ingest" / f"{e['source_id']}.json")["text"] for e in manifest}
+    texts = {e["source_id"]: read_json(ingest_file(e['source_id']))["text"] for e in manifest}
     policies = {e["source_id"]: e["redistribution"] for e in manifest}
     # what the other columns already hold of each source's words (names, date and count words,
     # titles, summaries) counts against the same budget as the evidence excerpts
@@ -175,7 +175,7 @@ def package():
     files["README.md"] = card(package_descriptor, how_to_cite, {**{t: len(tables[t]) for t in schemas.table_names()},
                                                                 **{n: len(r) for n, r in exported.items()}}).encode("utf-8")
     # the package's own checker, for users' CI: standard library and pyarrow only
-    files["verify.py"] = (ROOT / "pipeline" / "verify.py").read_bytes()
+    files["verify.py"] = (CODE / "verify.py").read_bytes()
     files["datapackage.json"] = _json_bytes(package_descriptor)  # the Make target, last
     write_folder("package", PACKAGE, files)
     log.info("%d tables and %d exports, %d rows, as CSV and Parquet -> %s", len(schemas.table_names()), len(exported),
