@@ -305,14 +305,14 @@ def test_make_with_nothing_changed_does_nothing(tiny_build, tmp_path):
 
 
 @pytest.mark.parametrize("module, stages", [("site/timeline", ["site", "docs", "promote"]), ("sqlite", ["sqlite", "docs", "promote"])])
-def test_editing_a_stage_module_reruns_only_that_stage_and_what_follows(module, stages, good_build, tmp_path):
+def test_editing_a_stage_module_reruns_only_that_stage_and_what_follows(module, stages, tiny_build, tmp_path):
     """Each stage depends on its own module and what it imports (.work/deps.mk), not on every module."""
-    root = copy_of(good_build, tmp_path)
+    root = copy_of(tiny_build, tmp_path)
     os.utime(root / "pipeline" / f"{module}.py")
     out = make(root)
     assert out.returncode == 0, out.stderr
     assert re.findall(r"-m pipeline (\w+)", out.stdout) == stages
-    assert published(root / "build") == good_build[1]
+    assert published(root / "build") == tiny_build[1]
 
 
 def truncate(path):
