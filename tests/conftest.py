@@ -1,3 +1,4 @@
+import fcntl
 import hashlib
 import os
 import shutil
@@ -14,6 +15,30 @@ from pipeline.promote import KEPT  # noqa: E402
 TINY = REPO / "tests" / "fixtures" / "tiny"
 TINY_INPUTS = [TINY / "raw", TINY / "annotations", REPO / "schemas", REPO / "pyproject.toml"]
 MARKERS = ("unit", "data", "browser", "faults")
+APT_LOCK = Path("/tmp/aq-is-conflict-apt.lock")
+
+
+def apt_commands(packages):
+    """`apt-get update` then the install of packages, each waiting for dpkg's own locks."""
+    wait = ["-o", "DPkg::Lock::Timeout=600"]
+    return [["apt-get", *wait, "update"], ["apt-get", *wait, "install", "-y", "--no-install-recommends", *packages]]
+
+
+def run_one_at_a_time(commands, done):
+    """Run apt-get commands while holding APT_LOCK, unless done() once the lock is held. Tests on
+    two pytest-xdist workers (chromium, R) may install at once, and `apt-get update` fails at once
+    on a lists lock another holds. Returns (command, result) of the first that failed, else None.
+    An OSError (no apt-get) propagates."""
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    with open(APT_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if done():
+            return None
+        for command in commands:
+            result = subprocess.run(command, capture_output=True, text=True, env=env)
+            if result.returncode != 0:
+                return command, result
+    return None
 
 
 def pytest_collection_modifyitems(items):

@@ -6,14 +6,13 @@ chromium is installed with apt-get when /usr/bin/chromium is missing; `playwrigh
 never used (it downloads a browser from a CDN)."""
 import csv
 import json
-import os
 import re
-import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from conftest import apt_commands, run_one_at_a_time
 from pipeline.files import ROOT
 from pipeline.site import NETWORK_RELATIONS, PAGE_ROWS
 
@@ -24,8 +23,7 @@ SITE = BUILD / "site" / "index.html"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-APT_INSTALL = [["apt-get", "update"],
-               ["apt-get", "install", "-y", "--no-install-recommends", "-o", "DPkg::Lock::Timeout=600", "chromium"]]
+APT_INSTALL = apt_commands(["chromium"])
 FIX = "run `apt-get update && apt-get install -y --no-install-recommends chromium` as root"
 
 
@@ -38,15 +36,14 @@ def ensure_chromium():
     """Install Debian's chromium when /usr/bin/chromium is missing; fail with the fix otherwise."""
     if CHROMIUM.exists():
         return
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in APT_INSTALL:
-        try:
-            out = subprocess.run(command, capture_output=True, text=True, env=env)
-        except OSError as e:
-            pytest.fail(f"{CHROMIUM} is missing and `{' '.join(command)}` could not run ({e}). Fix: {FIX}", pytrace=False)
-        if out.returncode != 0:
-            pytest.fail(f"{CHROMIUM} is missing and `{' '.join(command)}` failed (exit {out.returncode}):\n"
-                        f"{(out.stderr or out.stdout)[-2000:]}\nFix: {FIX}", pytrace=False)
+    try:
+        failed = run_one_at_a_time(APT_INSTALL, CHROMIUM.exists)
+    except OSError as e:
+        pytest.fail(f"{CHROMIUM} is missing and apt-get could not run ({e}). Fix: {FIX}", pytrace=False)
+    if failed:
+        command, out = failed
+        pytest.fail(f"{CHROMIUM} is missing and `{' '.join(command)}` failed (exit {out.returncode}):\n"
+                    f"{(out.stderr or out.stdout)[-2000:]}\nFix: {FIX}", pytrace=False)
     if not CHROMIUM.exists():
         pytest.fail(f"apt-get installed chromium but {CHROMIUM} does not exist. Fix: {FIX}", pytrace=False)
 

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, apt_commands, run_one_at_a_time
 from pipeline import schemas
 
 pytestmark = pytest.mark.data
@@ -31,11 +31,8 @@ def output():
         if os.geteuid() != 0 or not shutil.which("apt-get"):
             pytest.skip(f"R with readr, jsonlite and RSQLite is missing and apt-get cannot install it here "
                         f"(not root or no apt-get): apt-get install {' '.join(DEBIAN_PACKAGES)}")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for command in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends",
-                                                "-o", "DPkg::Lock::Timeout=600", *DEBIAN_PACKAGES]):
-            out = subprocess.run(command, capture_output=True, text=True, env=env)
-            assert out.returncode == 0, f"`{' '.join(command)}` failed: {out.stderr[-2000:]}"
+        failed = run_one_at_a_time(apt_commands(DEBIAN_PACKAGES), r_available)
+        assert not failed, f"`{' '.join(failed[0])}` failed: {failed[1].stderr[-2000:]}"
     out = subprocess.run(["Rscript", str(REPO / "docs" / "examples" / "load.R"), str(BUILD)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "problem" not in out.stderr.lower() and "warning" not in out.stderr.lower(), out.stderr[-2000:]
