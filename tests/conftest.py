@@ -1,6 +1,8 @@
 import fcntl
+import functools
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,19 +44,44 @@ def run_one_at_a_time(commands, done):
 
 
 def pytest_collection_modifyitems(items):
-    """Each test carries exactly one of the markers of pyproject.toml (its file's pytestmark).
-    Under pytest-xdist (`make test` runs two workers, --dist loadgroup), the tests that share a
-    fixture of their own module (a build, a server, a browser) stay on one worker, so it is made
-    once; the others are spread (tiny_build is made once per worker)."""
+    """Each test carries exactly one of the markers of pyproject.toml (its file's pytestmark)."""
     for item in items:
         marks = [m.name for m in item.iter_markers() if m.name in MARKERS]
         if len(marks) != 1:
             raise pytest.UsageError(f"{item.nodeid}: marked {marks}. Fix: give its file one of "
                                     f"pytestmark = pytest.mark.<{'|'.join(MARKERS)}>")
-        shared = [name for name, defs in item._fixtureinfo.name2fixturedefs.items()
-                  if defs[-1].scope in ("module", "session") and defs[-1].func.__module__ == item.module.__name__]
-        if shared:
-            item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}:{','.join(sorted(shared))}"))
+
+
+SHARED_FIXTURE = re.compile(r'@pytest\.fixture\(scope="(module|session)"')
+
+
+@functools.cache
+def shares_a_fixture(test_file):
+    """Whether a test file defines a fixture made once for its module or the session (a build, a
+    server, a browser)."""
+    path = REPO / test_file
+    return path.is_file() and bool(SHARED_FIXTURE.search(path.read_text(encoding="utf-8")))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Under pytest-xdist (`make test` runs two workers), the tests of a file that defines a shared
+    fixture run on one worker, so the fixture is made once; every other test goes wherever a
+    worker is free (tiny_build, the conftest's, is made once per worker). xdist's own
+    --dist loadgroup cannot do this under pytest 9.2: it renames a test by an attribute pytest no
+    longer reads, so the groups are lost and each worker made each module's build."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return work_unit(nodeid)
+
+    return SharedFixtureScheduling(config, log)
+
+
+def work_unit(nodeid):
+    """The tests sent to one worker together: a whole file if it shares a fixture, else one test."""
+    test_file = nodeid.split("::", 1)[0]
+    return test_file if shares_a_fixture(test_file) else nodeid
 
 
 @pytest.fixture(scope="session")
