@@ -192,13 +192,25 @@ def sums_beside_totals(tables):
 
     def listed(rows):
         return [{k: t[k] for k in ("casualty_id", "count_text", "count_low", "count_high", "date_text", "part_of")} for t in rows]
+    # one pass over events and totals (a scan per conflict and dyad grew with their product)
+    in_conflict, in_dyad, conflict_totals, dyad_totals = {}, {}, {}, {}
+    lineage = {}
+    for e in events:
+        if e["conflict"] not in lineage:
+            lineage[e["conflict"]] = ancestors(conflicts, e["conflict"]) if e["conflict"] else []
+        for conflict_id in lineage[e["conflict"]]:
+            in_conflict.setdefault(conflict_id, []).append(e)
+        in_dyad.setdefault(e["dyad_id"], []).append(e)
+    for t in totals:
+        if t["covers_dyad_id"]:
+            dyad_totals.setdefault(t["covers_dyad_id"], []).append(t)
+        elif t["covers_conflict_id"]:
+            conflict_totals.setdefault(t["covers_conflict_id"], []).append(t)
     out = []
     for c in sorted(conflicts, key=lambda c: c["conflict_id"]):
-        inside = [e for e in events if c["conflict_id"] in ancestors(conflicts, e["conflict"])]
-        out.append({"kind": "conflict", "id": c["conflict_id"], "name": c["name"], **summed(inside),
-                    "totals": listed(t for t in totals if t["covers_conflict_id"] == c["conflict_id"] and not t["covers_dyad_id"])})
+        out.append({"kind": "conflict", "id": c["conflict_id"], "name": c["name"], **summed(in_conflict.get(c["conflict_id"], [])),
+                    "totals": listed(conflict_totals.get(c["conflict_id"], []))})
     for d in sorted(tables["dyads"], key=lambda d: d["dyad_id"]):
         out.append({"kind": "dyad", "id": d["dyad_id"], "name": f"{d['side_a']} / {d['side_b']}",
-                    **summed([e for e in events if e["dyad_id"] == d["dyad_id"]]),
-                    "totals": listed(t for t in totals if t["covers_dyad_id"] == d["dyad_id"])})
+                    **summed(in_dyad.get(d["dyad_id"], [])), "totals": listed(dyad_totals.get(d["dyad_id"], []))})
     return out
