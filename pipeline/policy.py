@@ -20,7 +20,7 @@ import sqlite3
 import tempfile
 import unicodedata
 import zipfile
-from collections import Counter
+from collections import Counter, deque
 from pathlib import Path
 
 from .conventions import CONVENTIONS
@@ -214,13 +214,26 @@ def file_texts(data):
 
 
 def tree_texts(*roots):
-    """file_texts of every file under the given folders (or files), each distinct text once."""
-    paths = [p for root in map(Path, roots) for p in ([root] if root.is_file() else sorted(root.rglob("*"))) if p.is_file()]
-    return list(dict.fromkeys(t for p in paths for t in file_texts(p.read_bytes())))
+    """file_texts of every file under the given folders (or files), each distinct text once,
+    read a file at a time (a package 100 times ours does not fit in memory as text at once)."""
+    seen = set()
+    for root in map(Path, roots):
+        for path in ([root] if root.is_file() else sorted(root.rglob("*"))):
+            if path.is_file():
+                for text in file_texts(path.read_bytes()):
+                    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+                    if digest not in seen:
+                        seen.add(digest)
+                        yield text
 
 
-def _tokens(text):
-    return [unicodedata.normalize("NFKC", m.group()).casefold() for m in WORD.finditer(text)]
+def _windows(text, n):
+    """Each run of n consecutive normalized words of text, in order, without listing them all."""
+    window = deque(maxlen=n)
+    for m in WORD.finditer(text):
+        window.append(unicodedata.normalize("NFKC", m.group()).casefold())
+        if len(window) == n:
+            yield tuple(window)
 
 
 def found_runs(sources, texts):
@@ -237,9 +250,8 @@ def found_runs(sources, texts):
             wanted.setdefault(tuple(toks[i:i + n]), []).append((sid, i))
     hits = {sid: set() for sid in sources}
     for text in texts:
-        toks = _tokens(text)
-        for i in range(len(toks) - n + 1):
-            for sid, j in wanted.get(tuple(toks[i:i + n]), ()):
+        for window in _windows(text, n):
+            for sid, j in wanted.get(window, ()):
                 hits[sid].add(j)
     return {sid: _runs([spans[sid][j] for j in hits[sid]], text) for sid, text in sources.items()}
 
