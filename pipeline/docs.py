@@ -280,7 +280,8 @@ def datasheet_context(tables, package, quality, descriptor):
     support = {}  # (table, id) -> sources
     for e in evidence:
         support.setdefault((e["record_table"], e["record_id"]), set()).add(e["source_id"])
-    records = {(t, r[schemas.table_schema(t)["primaryKey"][0]]) for t in RECORD_TABLES for r in package[t]}
+    key_of = {t: schemas.table_schema(t)["primaryKey"][0] for t in RECORD_TABLES}  # once per table, not per row
+    records = {(t, r[key_of[t]]) for t in RECORD_TABLES for r in package[t]}
     low_sources = [s for s in sources if s["reliability"] in low_grades]
     low_only = sorted(k for k in records if support.get(k) and all(grade_of[s] in low_grades for s in support[k]))
     low_any = [k for k in records if any(grade_of[s] in low_grades for s in support.get(k, ()))]
@@ -303,7 +304,7 @@ def datasheet_context(tables, package, quality, descriptor):
     casualties = package["casualties"]
     claimed_figures = Counter(actor_name.get(r["claimed_by"], r["claimed_by"]) for r in casualties if r["claimed_by"])
     confidence = {t: Counter(r["confidence"] for r in package[t]) for t in package if "confidence" in schemas.columns(t)}
-    rows_by_key = {(t, r[schemas.table_schema(t)["primaryKey"][0]]): r for t in RECORD_TABLES for r in package[t]}
+    rows_by_key = {(t, r[key_of[t]]): r for t in RECORD_TABLES for r in package[t]}
     low_only_rated = [rows_by_key[k] for k in low_only if "confidence" in rows_by_key[k]]
     coverage = quality["candidate_coverage"]
     status = {s["source_id"]: Counter() for s in sources}

@@ -227,18 +227,33 @@ def tree_texts(*roots):
                         yield text
 
 
+def _words(text, start=0, end=None):
+    """The normalized words of text[start:end] (NFKC, casefolded); plain ASCII, most of what we
+    publish, is lowered at once rather than word by word (the same words)."""
+    part = text[start:end]
+    if part.isascii():
+        return WORD.findall(part.lower())
+    return [unicodedata.normalize("NFKC", w).casefold() for w in WORD.findall(part)]
+
+
+def _windows(words, n):
+    """Each run of n consecutive words, as a tuple."""
+    return zip(*(words[i:] for i in range(n)))
+
+
 def _found_windows(text, n, wanted, chars=1 << 22):
-    """The runs of n consecutive normalized words of text that are keys of `wanted`, a slice of
-    text at a time (cut at whitespace, the last n-1 words carried over) and compared as sets: a
-    Python step per word, or every word of a large file at once, did not scale to 100x."""
-    carry, start = [], 0
+    """The runs of n consecutive normalized words of text that are in the set `wanted`, a slice
+    of text at a time (cut at whitespace, the last n-1 words carried over) and compared as sets:
+    a Python step per word, or every word of a large file at once, did not scale to 100x."""
+    found, carry, start = set(), [], 0
     while start < len(text):
         end = start + chars
         while end < len(text) and not text[end].isspace():
             end += 1
-        words = carry + [unicodedata.normalize("NFKC", w).casefold() for w in WORD.findall(text, start, end)]
-        yield from wanted.keys() & set(zip(*(words[i:] for i in range(n))))
+        words = carry + _words(text, start, end)
+        found |= wanted.intersection(_windows(words, n))
         carry, start = words[len(words) - n + 1:] if len(words) >= n else words, end
+    return found
 
 
 def found_runs(sources, texts):
@@ -246,19 +261,16 @@ def found_runs(sources, texts):
     runs of `measure_words` consecutive words that occur, in order, in one of the texts (case,
     punctuation and spacing aside), joined where they touch, as sorted [start, end) runs."""
     n = RULES["measure_words"]
-    wanted, spans = {}, {}
+    windows, spans = {}, {}
     for sid, text in sources.items():
         words = list(WORD.finditer(text))
-        toks = [unicodedata.normalize("NFKC", m.group()).casefold() for m in words]
         spans[sid] = [(words[i].start(), words[i + n - 1].end()) for i in range(len(words) - n + 1)]
-        for i in range(len(toks) - n + 1):
-            wanted.setdefault(tuple(toks[i:i + n]), []).append((sid, i))
-    hits = {sid: set() for sid in sources}
+        windows[sid] = list(_windows(_words(text), n))
+    wanted = set().union(*windows.values())
+    found = set()
     for text in texts:
-        for window in _found_windows(text, n, wanted):
-            for sid, j in wanted[window]:
-                hits[sid].add(j)
-    return {sid: _runs([spans[sid][j] for j in hits[sid]], text) for sid, text in sources.items()}
+        found |= _found_windows(text, n, wanted)
+    return {sid: _runs([spans[sid][j] for j, w in enumerate(windows[sid]) if w in found], text) for sid, text in sources.items()}
 
 
 def measure(sources, texts):
