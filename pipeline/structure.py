@@ -89,12 +89,12 @@ def add_dyads(tables, named, registry):
             swapped.add(e["event_id"])
         e["dyad_id"], e["type_of_violence"] = dyad_id(e["conflict"], side_a, side_b), violence
         d = dyads.setdefault(e["dyad_id"], {"dyad_id": e["dyad_id"], "side_a": side_a, "side_b": side_b, "conflict_id": e["conflict"],
-                                            "type_of_violence": violence, "starts": [], "ends": []})
+                                            "type_of_violence": violence, "event_count": 0, "starts": [], "ends": []})
+        d["event_count"] += 1
         if e["date_start"]:
             d["starts"].append(e["date_start"])
             d["ends"].append(e["date_end"])
     for d in dyads.values():
-        d["event_count"] = sum(1 for e in tables["events"] if e["dyad_id"] == d["dyad_id"])
         d["first_event_date"] = min(d["starts"]) if d["starts"] else None
         d["last_event_date"] = max(d["ends"]) if d["ends"] and all(d["ends"]) else None
     tables["dyads"] = list(dyads.values())
