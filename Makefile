@@ -159,7 +159,8 @@ REPEAT ?= 3
 bench: all ## time each stage against its floor, rebuilds, validation and synthetic corpora (SIZES="10 100 1000" REPEAT=3); writes build/bench.json and README's Performance tables
 	$(PY) -m pipeline.bench --repeat $(call q,$(REPEAT)) --sizes $(foreach s,$(SIZES),$(call q,$(s)))
 
-# one pytest-xdist worker per core; tests sharing a fixture of their module stay on one worker
+# one pytest-xdist worker per core; a test file that shares a fixture of its module runs on one
+# worker (the scheduler in tests/conftest.py; --dist loadscope is its base)
 # (one kind of test: .venv/bin/pytest -m unit, data, browser or faults)
 test: all ## build, then run the test suite
 	$(call q,$(VENV))/bin/pytest -n $(call q,$(JOBS)) --dist loadscope

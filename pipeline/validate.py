@@ -10,7 +10,7 @@ import shutil
 import pandas as pd
 
 from . import policy, reliability, schemas, structure
-from .files import PipelineError, json_bytes, read_json, rel, write_files, write_json
+from .files import PipelineError, json_bytes, read_json, rel, write_bytes_atomic, write_files
 from .files import version
 from .paths import LINKED, PACKAGE, QUALITY, RELIABILITY, WORK, ingest_file
 
@@ -216,7 +216,7 @@ def validate():
     failed += report["frictionless"]["errors"] + report["file_checks"] + coverage_failures(linked["candidate_coverage"])
     failed += excerpt_problems
     if failed:
-        write_json(FAILED, report)
+        write_bytes_atomic(FAILED, json_bytes(report))  # read by a person: indented like quality.json
         raise PipelineError(rel(PACKAGE / "datapackage.json"), 0, "validation failed:\n  " + "\n  ".join(failed[:20]),
                             f"see {rel(FAILED)}; correct the coding sheet or code that produced the rows")
     FAILED.unlink(missing_ok=True)
