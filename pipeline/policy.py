@@ -21,7 +21,11 @@ import tempfile
 import unicodedata
 import zipfile
 from collections import Counter
+from itertools import repeat
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from .conventions import CONVENTIONS
 
@@ -156,6 +160,7 @@ def redact_coverage(coverage, policies):
 # ---------------------------------------------------------------- the measurement
 
 ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|\\([nrtbf])|\\(.)", re.S)
+TAG = re.compile(r"<[^>]*>")
 CONTROL = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
 
 
@@ -174,10 +179,15 @@ def _unescape(text):
 
 
 def _views(text):
-    """The text as written, with escapes undone, with entities undone, and without markup."""
+    """The text as written, with escapes undone, with entities undone, and without markup: one at
+    a time (the views of a large file do not fit in memory at once)."""
+    yield text
     plain = _unescape(text)
-    views = [text, plain, html.unescape(text), html.unescape(plain)]
-    return views + [re.sub(r"<[^>]*>", "", v) for v in views[2:]]
+    yield plain
+    for view in (text, plain):
+        view = html.unescape(view)
+        yield view
+        yield TAG.sub("", view)
 
 
 def _values(conn_or_table):
@@ -185,14 +195,14 @@ def _values(conn_or_table):
 
 
 def file_texts(data):
-    """Every text a published file holds, however stored: the bytes decoded, plus the cell
-    values of a Parquet file (its pages are compressed), of a SQLite database (long values span
-    pages) and the members of a zip."""
-    out = _views(data.decode("utf-8", "replace"))
+    """Every text a published file holds, however stored, one at a time: the bytes decoded, plus
+    the cell values of a Parquet file (its pages are compressed), of a SQLite database (long
+    values span pages) and the members of a zip."""
+    yield from _views(data.decode("utf-8", "replace"))
     if data[:4] == b"PAR1":
         import pyarrow.parquet as pq
         table = pq.read_table(io.BytesIO(data))
-        out += _views("\n".join(_values(table.column(c).to_pylist()) for c in table.column_names))
+        yield from _views("\n".join(_values(table.column(c).to_pylist()) for c in table.column_names))
     elif data[:16] == b"SQLite format 3\x00":
         with tempfile.NamedTemporaryFile(suffix=".sqlite") as f:
             f.write(data)
@@ -202,15 +212,14 @@ def file_texts(data):
                 names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
                 for table in names:
                     quoted = '"' + table.replace('"', '""') + '"'
-                    out += _views("\n".join(_values(row) for row in conn.execute(f"SELECT * FROM {quoted}")))
+                    yield from _views("\n".join(_values(row) for row in conn.execute(f"SELECT * FROM {quoted}")))
             finally:
                 conn.close()
     elif data[:4] == b"PK\x03\x04":
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             for info in z.infolist():
                 if not info.is_dir():
-                    out += file_texts(z.read(info))
-    return out
+                    yield from file_texts(z.read(info))
 
 
 def tree_texts(*roots):
@@ -228,32 +237,83 @@ def tree_texts(*roots):
 
 
 def _words(text, start=0, end=None):
-    """The normalized words of text[start:end] (NFKC, casefolded); ASCII, most of what we publish,
-    is only lowered (the same words, at a fraction of the cost)."""
-    part = text[start:end]
-    if part.isascii():
-        return WORD.findall(part.lower())
-    return [w.lower() if w.isascii() else unicodedata.normalize("NFKC", w).casefold() for w in WORD.findall(part)]
+    """The normalized words of text[start:end] (NFKC, casefolded), normalized all at once: joined
+    by a newline, which no word holds and NFKC neither makes nor composes across."""
+    words = WORD.findall(text[start:end])
+    if not words:
+        return []
+    joined = "\n".join(words)
+    return (joined.lower() if joined.isascii() else unicodedata.normalize("NFKC", joined).casefold()).split("\n")
 
 
-def _windows(words, n):
-    """Each run of n consecutive words, as a tuple."""
-    return zip(*(words[i:] for i in range(n)))
+class _Runs:
+    """Integer ids for the runs of n consecutive words of the sources: a run's id comes from the
+    ids of its two halves through an exact integer key looked up in a hash table of the keys of
+    the sources' runs, so a published text is matched with array operations, not a Python step (or
+    a tuple) per word. Id 0: a word or run that is in no source."""
+
+    def __init__(self, sources, n):
+        self.n, self.vocabulary, self.keys = n, {}, {}
+        for words in map(_words, sources):
+            self.vocabulary.update((w, 0) for w in words)
+        self.vocabulary = {w: i for i, w in enumerate(sorted(self.vocabulary), 1)}
+        self.count = {1: len(self.vocabulary)}
+        gap = np.zeros(n, dtype=np.int64)  # no run crosses from one source into the next
+        self._ids(np.concatenate([gap] + [x for s in sources for x in (self.word_ids(_words(s)), gap)]), n, {}, build=True)
+
+    def word_ids(self, words):
+        return np.fromiter(map(self.vocabulary.get, words, repeat(0)), dtype=np.int64, count=len(words))
+
+    def ids(self, word_ids):
+        """The id of each run of n words starting at each position (len - n + 1 of them)."""
+        return self._ids(word_ids, self.n, {})
+
+    def _ids(self, ids, n, done, build=False):
+        if n == 1 or n in done:
+            return ids if n == 1 else done[n]
+        half = n // 2
+        left, right = self._ids(ids, half, done, build), self._ids(ids, n - half, done, build)
+        m = max(len(ids) - n + 1, 0)
+        left, right = left[:m], right[half:half + m]
+        key = left * (self.count[n - half] + 1) + right
+        if build:
+            self.keys[n] = pd.Index(np.unique(key[(left > 0) & (right > 0)]))
+            self.count[n] = len(self.keys[n])
+        done[n] = np.where((left > 0) & (right > 0), self.keys[n].get_indexer(key) + 1, 0)
+        return done[n]
 
 
-def _found_windows(text, n, wanted, chars=1 << 22):
-    """The runs of n consecutive normalized words of text that are in the set `wanted`, a slice
-    of text at a time (cut at whitespace, the last n-1 words carried over) and compared as sets:
-    a Python step per word, or every word of a large file at once, did not scale to 100x."""
-    found, carry, start = set(), [], 0
+def _found(text, runs, found, seen, chars=1 << 22):
+    """Mark in `found` (a bool per run id) the runs of the sources that occur in text.
+
+    The text is read a slice at a time (cut at whitespace) and a line at a time: the words of a
+    line not `seen` before (in this text or another; a long line is keyed by its digest) are matched; of a line
+    seen before, only its first and last n-1 word ids are kept, to match the runs that cross from
+    one line into the next. Published files repeat their lines (a file's escaped and unescaped
+    views, a cell in CSV, Parquet, SQLite and the site), and every word of a large file at once
+    does not fit in memory at 100x."""
+    edge = 4 * (runs.n - 1)  # bytes of n-1 int32 word ids
+    gap = np.zeros(runs.n - 1, dtype=np.int32)
+    carry, start = b"", 0
     while start < len(text):
         end = start + chars
         while end < len(text) and not text[end].isspace():
             end += 1
-        words = carry + _words(text, start, end)
-        found |= wanted.intersection(_windows(words, n))
-        carry, start = words[len(words) - n + 1:] if len(words) >= n else words, end
-    return found
+        new, across = [], bytearray()
+        for line in text[start:end].split("\n"):
+            key = line if len(line) < 32 else hashlib.blake2b(line.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+            edges = seen.get(key)
+            if edges is None:
+                ids = runs.word_ids(_words(line)).astype(np.int32)
+                new += [ids, gap]
+                edges = seen[key] = ids.tobytes() if len(ids) * 4 < edge else ids[:runs.n - 1].tobytes() + ids[len(ids) - runs.n + 1:].tobytes()
+            across += carry
+            across += edges[:edge]
+            across += gap.tobytes()
+            carry = edges[len(edges) - edge:] if len(edges) == 2 * edge else (carry + edges)[-edge:] if edge else b""
+        ids = np.concatenate(new + [np.frombuffer(bytes(across), dtype=np.int32)]).astype(np.int64)
+        found[runs.ids(ids)] = True
+        start = end
 
 
 def found_runs(sources, texts):
@@ -261,16 +321,17 @@ def found_runs(sources, texts):
     runs of `measure_words` consecutive words that occur, in order, in one of the texts (case,
     punctuation and spacing aside), joined where they touch, as sorted [start, end) runs."""
     n = RULES["measure_words"]
-    windows, spans = {}, {}
+    runs = _Runs(list(sources.values()), n)
+    found, seen = np.zeros(runs.count[n] + 1, dtype=bool), {}
+    for text in texts:
+        _found(text, runs, found, seen)
+    found[0] = False
+    out = {}
     for sid, text in sources.items():
         words = list(WORD.finditer(text))
-        spans[sid] = [(words[i].start(), words[i + n - 1].end()) for i in range(len(words) - n + 1)]
-        windows[sid] = list(_windows(_words(text), n))
-    wanted = set().union(*windows.values())
-    found = set()
-    for text in texts:
-        found |= _found_windows(text, n, wanted)
-    return {sid: _runs([spans[sid][j] for j, w in enumerate(windows[sid]) if w in found], text) for sid, text in sources.items()}
+        hits = np.flatnonzero(found[runs.ids(runs.word_ids(_words(text)))])
+        out[sid] = _runs([(words[i].start(), words[i + n - 1].end()) for i in hits.tolist()], text)
+    return out
 
 
 def measure(sources, texts):
