@@ -19,7 +19,7 @@ STAGES = {
     "link": "merge the coded sheets into tables",
     "reliability": "compare the blind sheets of the reliability study with the main ones; writes reliability.json",
     "package": "write every table as CSV and Parquet with datapackage.json, staged for validation",
-    "validate": "Frictionless + Great Expectations on the staged package; writes quality.json",
+    "validate": "Table Schema checks + Great Expectations on the staged package; writes quality.json",
     "sqlite": "write the validated package as aq-is-conflict.sqlite with datasette metadata",
     "site": "write the offline HTML site (charts, tables, evidence) of the validated package",
     "docs": "write the codebook and the datasheet (Markdown and HTML) of the validated package",

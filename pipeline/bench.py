@@ -33,7 +33,7 @@ NEEDS = {
     "link": ["yaml", "numpy"],
     "reliability": ["yaml", "krippendorff"],
     "package": ["yaml", "pandas", "pyarrow.parquet"],
-    "validate": ["yaml", "pandas", "pyarrow.parquet", "frictionless", "great_expectations"],
+    "validate": ["yaml", "pandas", "pyarrow.parquet", "pyarrow.csv", "great_expectations"],
     "sqlite": ["yaml", "pyarrow.parquet"],
     "site": ["yaml", "jinja2", "shapely", "shapefile"],
     "docs": ["yaml", "jinja2", "markdown_it"],

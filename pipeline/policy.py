@@ -134,13 +134,15 @@ def _missing(value):
 
 def excerpt_problems(evidence, texts, policies):
     """The evidence table alone against the cut's own limits, per `excerpts` source."""
-    out = []
+    out, quoted = [], {}
+    for r in evidence:
+        if r["quote_status"] != "withheld":
+            quoted.setdefault(r["source_id"], set()).add((int(r["quote_start"]), int(r["quote_end"])))
     for source_id, policy in sorted(policies.items()):
         if policy != "excerpts":
             continue
         text = texts[source_id]
-        runs = _runs({(int(r["quote_start"]), int(r["quote_end"])) for r in evidence
-                      if r["source_id"] == source_id and r["quote_status"] != "withheld"}, text)
+        runs = _runs(quoted.get(source_id, set()), text)
         if not _fits([tuple(r) for r in runs], text, int(len(text) * RULES["excerpt_share"])):
             out.append(f"evidence: the quotes of {source_id} publish {sum(b - a for a, b in runs)} characters in passages up to "
                        f"{max((b - a for a, b in runs), default=0)} long, beyond the excerpt limits of pipeline/conventions.yaml")
