@@ -12,6 +12,7 @@ Two things live here and nowhere else:
   through the ways text hides (JSON and JavaScript escapes, HTML entities and tags, Markdown
   escapes, compressed Parquet pages, SQLite pages, zip members). The test suite holds build/
   and the release zip to the caps with it, and the datasheet prints what it finds."""
+import bisect
 import hashlib
 import html
 import io
@@ -66,6 +67,43 @@ def _fits(intervals, text, budget):
     return sum(b - a for a, b in runs) <= budget and all(b - a <= RULES["excerpt_passage"] for a, b in runs)
 
 
+class _Passages:
+    """The runs (_runs) of what is published of one source, kept sorted as excerpts are added,
+    with their total length: whether one more fits is a look at its neighbours, not a sort of
+    everything published so far (quadratic at 100 times our corpus)."""
+
+    def __init__(self, intervals, text):
+        self.text, self.runs = text, _runs(intervals, text)
+        self.starts = [a for a, _ in self.runs]
+        self.total = sum(b - a for a, b in self.runs)
+        self.too_long = any(b - a > RULES["excerpt_passage"] for a, b in self.runs)
+
+    def _joined(self, start, end):
+        """The runs [first, last) that [start, end) joins, and the run they make together."""
+        first = last = bisect.bisect_right(self.starts, start)
+        if first:
+            a, b = self.runs[first - 1]
+            if start <= b or not WORD.search(self.text, b, start):
+                first, start, end = first - 1, a, max(b, end)
+        while last < len(self.runs):
+            a, b = self.runs[last]
+            if not (a <= end or not WORD.search(self.text, end, a)):
+                break
+            end, last = max(end, b), last + 1
+        return first, last, start, end
+
+    def fits(self, start, end, budget):
+        first, last, a, b = self._joined(start, end)
+        total = self.total - sum(y - x for x, y in self.runs[first:last]) + b - a
+        return not self.too_long and total <= budget and b - a <= RULES["excerpt_passage"]
+
+    def add(self, start, end):
+        first, last, a, b = self._joined(start, end)
+        self.total += b - a - sum(y - x for x, y in self.runs[first:last])
+        self.runs[first:last], self.starts[first:last] = [[a, b]], [a]
+        self.too_long = self.too_long or b - a > RULES["excerpt_passage"]
+
+
 def cut(evidence, texts, policies, taken=None):
     """Set quote, quote_start, quote_end, quote_status and quote_sha256 on every evidence row.
 
@@ -78,9 +116,11 @@ def cut(evidence, texts, policies, taken=None):
     published columns already hold of each source, and the excerpts get what is left. The spans
     most rows rely on come first, then the order of the text, so the result depends only on the
     spans and `taken`."""
-    chosen = {}
+    chosen, uses_of = {}, {}
+    for e in evidence:
+        uses_of.setdefault(e["source_id"], Counter())[int(e["char_start"]), int(e["char_end"])] += 1
     for source_id, policy in sorted(policies.items()):
-        uses = Counter((int(e["char_start"]), int(e["char_end"])) for e in evidence if e["source_id"] == source_id)
+        uses = uses_of.get(source_id, Counter())
         spans = sorted(uses, key=lambda span: (-uses[span], span))
         text = texts.get(source_id, "")
         if policy == "full":
@@ -89,15 +129,15 @@ def cut(evidence, texts, policies, taken=None):
         if policy == "none":
             continue
         budget = int(len(text) * RULES["excerpt_share"])
-        published = [tuple(r) for r in (taken or {}).get(source_id, [])]
+        published = _Passages([tuple(r) for r in (taken or {}).get(source_id, [])], text)
         for start, end in spans:
             stop = _word_end(text, start, min(end, start + RULES["excerpt_chars"]))
-            while stop > start and not _fits(published + [(start, stop)], text, budget):
+            while stop > start and not published.fits(start, stop, budget):
                 stop = _word_end(text, start, stop - 1)
             stop = start + len(text[start:stop].rstrip())
             if stop - start >= RULES["excerpt_min_chars"] or stop == end > start:
                 chosen[(source_id, start, end)] = (start, stop)
-                published.append((start, stop))
+                published.add(start, stop)
     for row in evidence:
         source_id, start, end = row["source_id"], int(row["char_start"]), int(row["char_end"])
         text = texts[source_id]
