@@ -66,7 +66,7 @@ def shares_a_fixture(test_file):
 def pytest_xdist_make_scheduler(config, log):
     """Under pytest-xdist (`make test` runs two workers), the tests of a file that defines a shared
     fixture run on one worker, so the fixture is made once; every other test goes wherever a
-    worker is free (tiny_build, the conftest's, is made once per worker). xdist's own
+    worker is free (tiny_build, the conftest's, is made once for all workers: built_once). xdist's own
     --dist loadgroup cannot do this under pytest 9.2: it renames a test by an attribute pytest no
     longer reads, so the groups are lost and each worker made each module's build."""
     from xdist.scheduler import LoadScopeScheduling
@@ -84,13 +84,34 @@ def work_unit(nodeid):
     return test_file if shares_a_fixture(test_file) else nodeid
 
 
+def built_once(config, tmp_path_factory, name, build):
+    """A folder that build(folder) fills once for the whole test run. Each pytest-xdist worker has
+    its own session, so each would build its own: the first worker to ask builds it under a lock,
+    and the others wait for it and use it."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        folder = tmp_path_factory.mktemp(name)
+        build(folder)
+        return folder
+    folder = tmp_path_factory.getbasetemp().parent / f"{name}-{workerinput['testrunuid']}"
+    done = folder.with_name(folder.name + ".built")
+    with open(folder.with_name(folder.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
-def tiny_build(tmp_path_factory):
-    """The tiny fixture built once for the whole session with `make`: (root, its published files).
-    Tests never change root: they work on copy_of(tiny_build, tmp_path). The fixture checks at the
-    end of the session that build/ is still what was built."""
-    root = tmp_path_factory.mktemp("tiny") / "repo"
-    files = published(build_copy(TINY_INPUTS, root, 1600000000))
+def tiny_build(request, tmp_path_factory):
+    """The tiny fixture built once for the whole test run with `make`: (root, its published
+    files). Tests never change root: they work on copy_of(tiny_build, tmp_path). Each worker
+    checks at the end of its session that build/ is still what was built."""
+    root = built_once(request.config, tmp_path_factory, "tiny", lambda folder: build_copy(TINY_INPUTS, folder / "repo", 1600000000)) / "repo"
+    files = published(root / "build")
     yield root, files
     assert published(root / "build") == files, "a test changed the shared fixture build"
 
