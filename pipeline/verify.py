@@ -58,15 +58,20 @@ def parse(value, field):
     """The typed value of a CSV cell, or raise ValueError saying why it is not one."""
     kind = field.get("type", "string")
     if kind == "integer":
-        if not re.fullmatch(r"-?\d+", value):
+        if not re.fullmatch(r"-?[0-9]+", value):
             raise ValueError(f"{value!r} is not an integer")
         return int(value)
     if kind == "boolean":
         if value not in ("true", "false"):
             raise ValueError(f"{value!r} is not true or false")
         return value == "true"
-    if kind == "date":
-        return datetime.date.fromisoformat(value)
+    if kind == "date":  # fromisoformat alone also takes 20140301 and week dates
+        try:
+            if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+                return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
     if kind == "number":
         return float(value)
     return value
