@@ -203,6 +203,7 @@ def redact_coverage(coverage, policies):
 
 ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|\\([nrtbf])|\\(.)", re.S)
 TAG = re.compile(r"<[^>]*>")
+SURROGATE = re.compile("[\ud800-\udfff]")
 CONTROL = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
 
 
@@ -217,19 +218,32 @@ def _unescape(text):
             return CONTROL[m.group(3)]
         return m.group(4)
     out = ESCAPE.sub(one, text)
+    if not SURROGATE.search(out):  # the round trip below changes only surrogates (and copies a large text twice)
+        return out
     return out.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _views(text):
-    """The text as written, with escapes undone, with entities undone, and without markup: one at
-    a time (the views of a large file do not fit in memory at once)."""
-    yield text
-    plain = _unescape(text)
-    yield plain
-    for view in (text, plain):
-        view = html.unescape(view)
-        yield view
-        yield TAG.sub("", view)
+    """The text as written, with escapes undone, with entities undone, and without markup, one at
+    a time; the escapes are undone last, and only where there is a backslash, so that a large
+    file's text is let go before its unescaped views are made."""
+    yield from _unmarked(text)
+    if "\\" in text:
+        plain = _unescape(text)
+        del text
+        yield from _unmarked(plain)
+
+
+def _unmarked(view):
+    """A view, with entities undone and without markup: each only when it differs (html.unescape
+    and re.sub give back the same object when there is nothing to change)."""
+    yield view
+    entities = html.unescape(view)
+    if entities is not view:
+        yield entities
+    bare = TAG.sub("", entities)
+    if bare is not entities:
+        yield bare
 
 
 def _values(conn_or_table):
@@ -272,7 +286,10 @@ def tree_texts(*roots):
         for path in ([root] if root.is_file() else sorted(root.rglob("*"))):
             if path.is_file():
                 for text in file_texts(path.read_bytes()):
-                    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+                    digest = hashlib.sha256()
+                    for i in range(0, len(text), 1 << 22):  # not a copy of a large text at once
+                        digest.update(text[i:i + (1 << 22)].encode("utf-8", "surrogatepass"))
+                    digest = digest.digest()
                     if digest not in seen:
                         seen.add(digest)
                         yield text
