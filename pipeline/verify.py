@@ -54,6 +54,18 @@ def check_files(root, descriptor, problems):
                 problems.add(name, "sha256 differs from SHA256SUMS")
 
 
+# What check_cell knows; a schema that asks for more is reported, never passed unchecked.
+TYPES = ("string", "integer", "boolean", "date", "number")
+CONSTRAINTS = ("required", "enum", "pattern", "minimum", "maximum")
+
+
+def unchecked(field):
+    """The type or constraints of a field that check_cell does not check, as one sentence (or None)."""
+    rules = ([f"type {field.get('type')}"] if field.get("type", "string") not in TYPES else []) + \
+        [f"constraint {k}" for k in field.get("constraints", {}) if k not in CONSTRAINTS]
+    return f"{field['name']}: {', '.join(rules)} not checked by verify.py (it checks {', '.join(CONSTRAINTS)})" if rules else None
+
+
 def parse(value, field):
     """The typed value of a CSV cell, or raise ValueError saying why it is not one."""
     kind = field.get("type", "string")
@@ -109,6 +121,9 @@ def read_table(root, res, problems):
         if header != expected:
             problems.add(f"{name}:1", f"header is {header}, the schema says {expected}")
             return []
+        for field in fields:
+            if unchecked(field):
+                problems.add(name, unchecked(field))
         rows, keys = [], {}
         pk = schema.get("primaryKey") or []
         pk = [pk] if isinstance(pk, str) else pk

@@ -78,3 +78,14 @@ def test_frictionless_finds_the_same_breaks(broken):
         report = Package(descriptor, basepath=str(broken)).validate()
     invalid = {task.name for task in report.tasks if task.errors}
     assert invalid == {table.removeprefix("exports/") for table in BREAKS}
+
+
+def test_a_rule_the_check_does_not_know_is_reported_not_passed(tmp_path):
+    package = shutil.copytree(validate.PACKAGE, tmp_path / "package")
+    descriptor = json.loads((package / "datapackage.json").read_text())
+    events = next(r for r in descriptor["resources"] if r["name"] == "events")
+    next(f for f in events["schema"]["fields"] if f["name"] == "title")["constraints"]["maxLength"] = 10
+    (package / "datapackage.json").write_text(json.dumps(descriptor))
+    assert validate.table_schema_problems(package) == [
+        "events.csv: title: constraint maxLength not checked by verify.py (it checks required, enum, pattern, minimum, maximum); "
+        "add the rule to pipeline/verify.py"]
