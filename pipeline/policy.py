@@ -334,7 +334,7 @@ class _Runs:
         words = lines.str.extract_all(_word_pattern())
         lengths, flat = words.list.len().to_numpy().astype(np.int64), words.explode(empty_as_null=False)
         distinct = flat.unique()
-        ids = pl.Series(list(map(self.spelled.__getitem__, distinct)), dtype=pl.Int64)
+        ids = pl.Series(list(map(self.spelled.__getitem__, distinct.to_list())), dtype=pl.Int64)
         return flat.replace_strict(distinct, ids, return_dtype=pl.Int64).to_numpy(), lengths
 
     def ids(self, word_ids):
@@ -348,11 +348,13 @@ class _Runs:
         left, right = self._ids(ids, half, done, build), self._ids(ids, n - half, done, build)
         m = max(len(ids) - n + 1, 0)
         left, right = left[:m], right[half:half + m]
-        key = left * (self.count[n - half] + 1) + right
+        both = np.flatnonzero((left > 0) & (right > 0))  # only these can be a run of the sources
+        key = left[both] * (self.count[n - half] + 1) + right[both]
         if build:
-            self.keys[n] = pd.Index(np.unique(key[(left > 0) & (right > 0)]))
+            self.keys[n] = pd.Index(np.unique(key))
             self.count[n] = len(self.keys[n])
-        done[n] = np.where((left > 0) & (right > 0), self.keys[n].get_indexer(key) + 1, 0)
+        done[n] = np.zeros(m, dtype=np.int64)
+        done[n][both] = self.keys[n].get_indexer(key) + 1
         return done[n]
 
 
@@ -434,7 +436,7 @@ def _found(text, runs, found, seen, chars=1 << 22):
         lines = pl.DataFrame({"line": piece.str.split("\n").explode()}).with_row_index("at")
         distinct = lines.group_by("line", maintain_order=True).agg(pl.col("at"))
         rows, new = np.empty(len(distinct), dtype=np.int64), []
-        for i, line in enumerate(distinct["line"]):
+        for i, line in enumerate(distinct["line"].to_list()):
             key = line if len(line) < 32 else hashlib.blake2b(line.encode("utf-8"), digest_size=16).digest()
             rows[i] = seen.rows.get(key, -1)
             if rows[i] < 0:
