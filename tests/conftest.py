@@ -116,6 +116,43 @@ def tiny_build(request, tmp_path_factory):
     assert published(root / "build") == files, "a test changed the shared fixture build"
 
 
+INPUT_NAMES = ("raw", "annotations", "schemas", "pyproject.toml")  # the names of TINY_INPUTS
+SHEET = "annotations/sources/tiny.yaml"
+
+
+def add_source(root, source_id):
+    """Another document (a copy of tiny.txt) in the manifest, and its coding sheet."""
+    shutil.copy(root / "raw/tiny.txt", root / f"raw/{source_id}.txt")
+    manifest = root / "raw/sources.yaml"
+    text = manifest.read_text()
+    entry = text.split("sources:\n", 1)[1].split("  - source_id: tiny2")[0]
+    manifest.write_text(text + entry.replace("source_id: tiny", f"source_id: {source_id}").replace("file: tiny.txt", f"file: {source_id}.txt"))
+    add_sheet(root, source_id)
+
+
+def add_sheet(root, source_id):
+    (root / f"annotations/sources/{source_id}.yaml").write_text((root / SHEET).read_text().replace("source: tiny", f"source: {source_id}"))
+
+
+@pytest.fixture(scope="session")
+def three_documents_build(request, tmp_path_factory):
+    """The tiny fixture with two more documents (tiny2 and tiny3, a copy of tiny; no sheet for
+    tiny3), built once for the whole test run like tiny_build: (root, its published files)."""
+    def build(folder):
+        staging = folder / "inputs"
+        staging.mkdir()
+        for src in TINY_INPUTS:
+            (shutil.copytree if src.is_dir() else shutil.copy)(src, staging / src.name)
+        add_source(staging, "tiny2")
+        add_source(staging, "tiny3")
+        (staging / "annotations/sources/tiny3.yaml").unlink()
+        build_copy([staging / n for n in INPUT_NAMES], folder / "repo", 1600000000)
+    root = built_once(request.config, tmp_path_factory, "three", build) / "repo"
+    files = published(root / "build")
+    yield root, files
+    assert published(root / "build") == files, "a test changed the shared fixture build"
+
+
 def copy_of(build, tmp_path):
     """A copy of a built project (tiny_build or another (root, files) pair) at tmp_path/repo."""
     root = tmp_path / "repo"

@@ -1,13 +1,10 @@
 """The fault catalogue, build side: nothing from a zip, a file or the command line reaches SQL or a
-shell; the inputs of the build are complete; every stage publishes its outputs as a whole and
-promote publishes only what the stages recorded; the lock survives `make clean`; published files
-are for everyone; a failing machine (full disk, build/ not a folder or not replaceable) ends in
-one message. Each fault: exit non-zero, one message naming the file and the fix, no traceback,
+shell; every stage publishes its outputs as a whole and promote publishes only what the stages
+recorded; the lock survives `make clean`; published files are for everyone; a failing machine
+(full disk, build/ not a folder or not replaceable) ends in one message. Each fault: exit non-zero, one message naming the file and the fix, no traceback,
 build/ as it was."""
-import csv
 import errno
 import fcntl
-import hashlib
 import io
 import os
 import re
@@ -19,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TINY_INPUTS as INPUTS, build_copy, copy_of, make, make_project, published, run_stage
+from conftest import SHEET, TINY_INPUTS as INPUTS, copy_of, make, make_project, published, run_stage
 
 pytestmark = pytest.mark.faults
-SHEET = "annotations/sources/tiny.yaml"
 REBUILD = "make clean && make"
 
 
@@ -151,118 +147,12 @@ def test_no_value_from_a_file_or_the_command_line_reaches_a_shell(tiny_build, tm
     assert published(root / "build") == tiny_build[1]
 
 
-# ------------------------------------------------------------------ the inputs are complete
-
-INPUT_NAMES = ("raw", "annotations", "schemas", "pyproject.toml")
-
-
-def add_source(root, source_id):
-    """Another document (a copy of tiny.txt) in the manifest, and its coding sheet."""
-    shutil.copy(root / "raw/tiny.txt", root / f"raw/{source_id}.txt")
-    manifest = root / "raw/sources.yaml"
-    text = manifest.read_text()
-    entry = text.split("sources:\n", 1)[1].split("  - source_id: tiny2")[0]
-    manifest.write_text(text + entry.replace("source_id: tiny", f"source_id: {source_id}").replace("file: tiny.txt", f"file: {source_id}.txt"))
-    add_sheet(root, source_id)
-
-
-def add_sheet(root, source_id):
-    (root / f"annotations/sources/{source_id}.yaml").write_text((root / SHEET).read_text().replace("source: tiny", f"source: {source_id}"))
-
-
-def rename(root, old, new, edit=None):
-    (root / old).rename(root / new)
-    if edit:
-        (root / new).write_text((root / new).read_text().replace(*edit))
-
-
-# Each change of the set of input files, applied to a built project of three documents (tiny,
-# tiny2, tiny3; no sheet for tiny3): `make` must then give what a clean build of the same inputs
-# gives, byte for byte, or the same one error with build/ as it was.
-CHANGES = {
-    "sheet deleted": lambda r: (r / "annotations/sources/tiny2.yaml").unlink(),
-    "sheet added": lambda r: ((r / "annotations/sources/tiny2.yaml").unlink(), make(r), add_sheet(r, "tiny2")),
-    "sheet renamed": lambda r: rename(r, "annotations/sources/tiny2.yaml", "annotations/sources/tiny3.yaml", ("source: tiny2", "source: tiny3")),
-    "raw file deleted": lambda r: (r / "raw/tiny2.txt").unlink(),
-    "raw file renamed": lambda r: rename(r, "raw/tiny2.txt", "raw/tiny3.txt"),
-    "registry deleted": lambda r: (r / "annotations/actors.yaml").unlink(),
-    "registry renamed": lambda r: rename(r, "annotations/actors.yaml", "annotations/actors-old.yaml"),
-    "rule file deleted": lambda r: (r / "annotations/boilerplate.yaml").unlink(),
-    "rule file renamed": lambda r: rename(r, "annotations/boilerplate.yaml", "annotations/boilerplate-old.yaml"),
-    "raw file, registry and rule file added (unread)": lambda r: [
-        shutil.copy(r / src, r / dst) for src, dst in (("raw/tiny.txt", "raw/notes.txt"), ("annotations/actors.yaml", "annotations/more-actors.yaml"),
-                                                        ("annotations/boilerplate.yaml", "annotations/more-rules.yaml"))],
-}
-
-
-CLEAN_BUILDS = {}  # digest of the inputs -> clean_build() of them
-
-
-def inputs_digest(root):
-    h = hashlib.sha256()
-    for name in INPUT_NAMES:
-        for p in sorted([root / name, *(root / name).rglob("*")]):
-            if p.is_file():
-                h.update(f"{p.relative_to(root)}\0".encode() + p.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-def clean_build(root, tmp_path):
-    """A clean build of root's inputs in a new project: (returncode, its one error or None, published files)."""
-    key = inputs_digest(root)
-    if key not in CLEAN_BUILDS:
-        CLEAN_BUILDS[key] = _clean_build(root, tmp_path)
-    return CLEAN_BUILDS[key]
-
-
-def _clean_build(root, tmp_path):
-    staging = tmp_path / "inputs"
-    staging.mkdir()
-    for name in INPUT_NAMES:
-        (shutil.copytree if (root / name).is_dir() else shutil.copy)(root / name, staging / name)
-    clean = tmp_path / "clean"
-    make_project([staging / n for n in INPUT_NAMES], clean)
-    out = make(clean)
-    return out.returncode, None if out.returncode == 0 else assert_one_clear_failure(out), published(clean / "build") if out.returncode == 0 else None
-
-
-@pytest.fixture(scope="module")
-def corpus_build(tmp_path_factory):
-    staging = tmp_path_factory.mktemp("two-inputs")
-    for src in INPUTS:
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, staging / src.name)
-    add_source(staging, "tiny2")
-    add_source(staging, "tiny3")
-    (staging / "annotations/sources/tiny3.yaml").unlink()
-    root = tmp_path_factory.mktemp("two") / "repo"
-    files = published(build_copy([staging / n for n in INPUT_NAMES], root, 1600000000))
-    CLEAN_BUILDS[inputs_digest(root)] = (0, None, files)
-    return root, files
-
-
-@pytest.mark.parametrize("change", list(CHANGES))
-def test_a_changed_set_of_inputs_builds_what_a_clean_build_does(change, corpus_build, tmp_path):
-    root = tmp_path / "repo"
-    shutil.copytree(corpus_build[0], root, symlinks=True)
-    CHANGES[change](root)
-    after = make(root)
-    returncode, error, files = clean_build(root, tmp_path)
-    assert (after.returncode == 0) == (returncode == 0), (after.stderr, error)
-    if returncode == 0:
-        assert published(root / "build") == files
-    else:
-        assert assert_one_clear_failure(after) == error
-        assert published(root / "build") == corpus_build[1]
-    if change == "sheet deleted":  # issue 11: the deleted sheet's records stayed published
-        with open(root / "build" / "evidence.csv", newline="") as f:
-            assert not [r for r in csv.DictReader(f) if r["source_id"] == "tiny2" and r["record_table"] != "actors"]
-
-
 # ------------------------------------------------------------------ stages publish as a whole
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def renamed_clean(tmp_path_factory):
-    """A clean build of the fixture with one title changed: what any interrupted build must end at."""
+    """A clean build of the fixture with one title changed: what any interrupted build must end at
+    (one test uses it: made for that test, the file's tests can run on any worker)."""
     root = tmp_path_factory.mktemp("renamed") / "repo"
     make_project(INPUTS, root)
     edit_title(root)
