@@ -174,8 +174,10 @@ def mutate(text, kind, at, poison):
     return "\n".join(lines)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def stage_root(tiny_build, tmp_path_factory):
+    """A copy of the tiny build for one property test, kept across its examples (each mutates an
+    input and restores it): made per test, so this file's builds can run on any worker."""
     root = tmp_path_factory.mktemp("stage") / "repo"
     shutil.copytree(tiny_build[0], root, symlinks=True)
     return root
