@@ -225,76 +225,116 @@ def _unescape(text):
     return out.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-def _views(text):
-    """The text as written, with escapes undone, with entities undone, and without markup, one at
-    a time; the escapes are undone last, and only where there is a backslash, so that a large
-    file's text is let go before its unescaped views are made."""
-    yield from _unmarked(text)
-    if "\\" in text:
-        plain = _unescape(text)
-        del text
-        yield from _unmarked(plain)
+CUTS = re.compile(r"[ \t\n\f]")
 
 
-def _unmarked(view):
-    """A view, with entities undone and without markup: each only when it differs (html.unescape
-    and re.sub give back the same object when there is nothing to change)."""
-    yield view
-    entities = html.unescape(view)
-    if entities is not view:
-        yield entities
-    bare = TAG.sub("", entities)
-    if bare is not entities:
-        yield bare
+def _cut(text, at):
+    """The first place from `at` on before a space, tab, newline or form feed that no backslash
+    escapes (an even number of backslashes before it), or None."""
+    for m in CUTS.finditer(text, at):
+        first = m.start()
+        while first and text[first - 1] == "\\":
+            first -= 1
+        if (m.start() - first) % 2 == 0:
+            return m.start()
+    return None
+
+
+def _pieces(chunks, size=1 << 22):
+    """The text that `chunks` make one after another, as pieces of at least `size` characters (the
+    last may be shorter), each cut before a space, tab, newline or form feed that no backslash
+    escapes: no word, backslash escape or HTML entity spans a cut, so the views of the text are
+    the views of its pieces one after another, and no piece of a large file is the whole file."""
+    held, length = [], 0
+    for chunk in chunks:
+        held.append(chunk)
+        length += len(chunk)
+        if length <= size:
+            continue
+        text, start = "".join(held), 0
+        while (cut := _cut(text, start + size)) is not None:
+            yield text[start:cut]
+            start = cut
+        held, length = [text[start:]], len(text) - start
+    if length:
+        yield "".join(held)
+
+
+class Viewed:
+    """A text (`chunks`, one after another) to be read with its views: as written, with HTML
+    entities undone, without markup, and the same three with backslash escapes undone."""
+
+    def __init__(self, chunks):
+        self.chunks = chunks
 
 
 def _values(conn_or_table):
     return "\n".join(str(v) for v in conn_or_table if v is not None)
 
 
+def _lines(texts):
+    """"\n".join(texts), as chunks."""
+    for i, text in enumerate(texts):
+        yield ("\n" if i else "") + text
+
+
+def _decoded(read, block=1 << 22):
+    """The bytes that read(n) gives, decoded as UTF-8 (bad bytes replaced) a block at a time."""
+    import codecs
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    while data := read(block):
+        yield decoder.decode(data)
+    yield decoder.decode(b"", final=True)
+
+
 def file_texts(data):
-    """Every text a published file holds, however stored, one at a time: the bytes decoded, plus
-    the cell values of a Parquet file (its pages are compressed), of a SQLite database (long
-    values span pages) and the members of a zip."""
-    yield from _views(data.decode("utf-8", "replace"))
-    if data[:4] == b"PAR1":
-        import pyarrow.parquet as pq
-        table = pq.read_table(io.BytesIO(data))
-        yield from _views("\n".join(_values(table.column(c).to_pylist()) for c in table.column_names))
-    elif data[:16] == b"SQLite format 3\x00":
+    """Every text a published file (bytes, or a path read a block at a time) holds, however stored,
+    one at a time as a Viewed: the bytes decoded, plus the cell values of a Parquet file (its pages
+    are compressed), of a SQLite database (long values span pages) and the members of a zip."""
+    path = Path(data) if isinstance(data, (str, Path)) else None
+    with (open(path, "rb") if path else io.BytesIO(data)) as f:
+        head = f.read(16)
+        f.seek(0)
+        yield Viewed(_decoded(f.read))
+        if head[:4] == b"PAR1":
+            import pyarrow.parquet as pq
+            parquet = pq.ParquetFile(f)  # a column at a time
+            yield Viewed(_lines(_values(parquet.read([c]).column(0).to_pylist()) for c in parquet.schema_arrow.names))
+        elif head == b"SQLite format 3\x00":
+            yield from _sqlite_texts(path or data)
+        elif head[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(f) as z:
+                for info in z.infolist():
+                    if not info.is_dir():
+                        yield from file_texts(z.read(info))
+
+
+def _sqlite_texts(path_or_data):
+    """The cell values of each table of a SQLite database (a path, or bytes written to a temporary
+    file), one Viewed per table, a cell per line."""
+    if not isinstance(path_or_data, Path):
         with tempfile.NamedTemporaryFile(suffix=".sqlite") as f:
-            f.write(data)
+            f.write(path_or_data)
             f.flush()
-            conn = sqlite3.connect(f"file:{f.name}?mode=ro", uri=True)
-            try:
-                names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-                for table in names:
-                    quoted = '"' + table.replace('"', '""') + '"'
-                    yield from _views("\n".join(_values(row) for row in conn.execute(f"SELECT * FROM {quoted}")))
-            finally:
-                conn.close()
-    elif data[:4] == b"PK\x03\x04":
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            for info in z.infolist():
-                if not info.is_dir():
-                    yield from file_texts(z.read(info))
+            yield from _sqlite_texts(Path(f.name))
+        return
+    conn = sqlite3.connect(f"{path_or_data.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in names:
+            quoted = '"' + table.replace('"', '""') + '"'
+            yield Viewed(_lines(_values(row) for row in conn.execute(f"SELECT * FROM {quoted}")))
+    finally:
+        conn.close()
 
 
 def tree_texts(*roots):
-    """file_texts of every file under the given folders (or files), each distinct text once,
-    read a file at a time (a package 100 times ours does not fit in memory as text at once)."""
-    seen = set()
+    """file_texts of every file under the given folders (or files), a file at a time, each read a
+    block at a time (a package 100 times ours does not fit in memory as text at once)."""
     for root in map(Path, roots):
         for path in ([root] if root.is_file() else sorted(root.rglob("*"))):
             if path.is_file():
-                for text in file_texts(path.read_bytes()):
-                    digest = hashlib.sha256()
-                    for i in range(0, len(text), 1 << 22):  # not a copy of a large text at once
-                        digest.update(text[i:i + (1 << 22)].encode("utf-8", "surrogatepass"))
-                    digest = digest.digest()
-                    if digest not in seen:
-                        seen.add(digest)
-                        yield text
+                yield from file_texts(path)
 
 
 def _words(text, start=0, end=None):
@@ -396,6 +436,7 @@ class _Seen:
     def __init__(self, n):
         self.n, self.rows, self.used = n, {}, 0
         self.edges, self.lengths = np.zeros((1024, 2 * n - 1), dtype=np.int32), np.zeros(1024, dtype=np.int64)
+        self.words = np.zeros(1024, dtype=np.int64)  # every word of the line, counted
 
     def add(self, ids, lengths):
         """The edges of new lines (their word ids, one after another), as the next rows."""
@@ -409,26 +450,26 @@ class _Seen:
         if end > len(self.lengths):  # grown by doubling: appending to a copy each time is quadratic
             size = max(end, 2 * len(self.lengths))
             self.edges = np.concatenate([self.edges, np.zeros((size - len(self.edges), width), dtype=np.int32)])
+            self.words = np.concatenate([self.words, np.zeros(size - len(self.words), dtype=np.int64)])
             self.lengths = np.concatenate([self.lengths, np.zeros(size - len(self.lengths), dtype=np.int64)])
-        self.edges[self.used:end], self.lengths[self.used:end], self.used = edges, np.where(long, width, lengths), end
+        self.edges[self.used:end], self.lengths[self.used:end], self.words[self.used:end] = edges, np.where(long, width, lengths), lengths
+        self.used = end
 
 
-def _found(text, runs, found, seen, chars=1 << 22):
-    """Mark in `found` (a bool per run id) the runs of the sources that occur in text.
+class _Stream:
+    """One text read a piece at a time (_pieces), each piece a line at a time, in polars: the words
+    of a line not `seen` before (in this text or another) are matched; of every line, the edges
+    `seen` keeps are matched in the order of the text, with the last n-1 word ids of the text so
+    far (`tail`), which finds the runs that cross from one line or piece into the next. Published
+    files repeat their lines (a file's views, a cell in CSV, Parquet, SQLite and the site)."""
 
-    The text is read a slice at a time (cut at whitespace) and a line at a time, in polars: the
-    words of a line not `seen` before (in this text or another) are matched; of every line, the
-    edges `seen` keeps are matched in the order of the text, which finds the runs that cross from
-    one line into the next. Published files repeat their lines (a file's escaped and unescaped
-    views, a cell in CSV, Parquet, SQLite and the site), and every word of a large file at once
-    does not fit in memory at 100x."""
-    import polars as pl
-    tail, start = np.zeros(0, dtype=np.int64), 0
-    while start < len(text):
-        end = start + chars
-        while end < len(text) and not text[end].isspace():
-            end += 1
-        piece, start = text[start:end], end
+    def __init__(self, matcher, tail=None):
+        self.m, self.tail = matcher, np.zeros(0, dtype=np.int64) if tail is None else tail
+
+    def feed(self, piece):
+        """Mark the runs of the piece (and those from the tail into it); returns its word count."""
+        import polars as pl
+        runs, seen = self.m.runs, self.m.seen
         try:
             piece = pl.Series([piece])
         except UnicodeEncodeError:  # polars takes UTF-8 only; a lone surrogate is no word character, nor is U+FFFD
@@ -452,20 +493,107 @@ def _found(text, runs, found, seen, chars=1 << 22):
         row_of = np.empty(len(lines), dtype=np.int64)
         row_of[distinct["at"].explode().to_numpy()] = np.repeat(rows, distinct["at"].list.len().to_numpy())
         edges = seen.edges[row_of][np.arange(2 * runs.n - 1) < seen.lengths[row_of][:, None]]
-        joined = np.concatenate([tail, edges])
-        found[runs.ids(np.concatenate(stream + [joined]))] = True
-        tail = joined[max(len(joined) - (runs.n - 1), 0):]
+        joined = np.concatenate([self.tail, edges])
+        self.m.found[runs.ids(np.concatenate(stream + [joined]))] = True
+        self.tail = joined[max(len(joined) - (runs.n - 1), 0):]
+        return int(seen.words[row_of].sum())
+
+    def same_as(self, piece, words, tail):
+        """A piece that another stream has just fed (`words` words, leaving `tail`): its runs are
+        marked, so only those from this stream's tail into its first n-1 words are read."""
+        k = self.m.runs.n - 1
+        if words < k:
+            self.feed(piece)
+            return
+        self.feed(piece[:[m.end() for m in itertools.islice(WORD.finditer(piece), k)][-1]])
+        self.tail = tail
+
+
+# The views of a text, each made from its parent's: (name, parent, how)
+VIEWS = (("entities", "text", html.unescape), ("bare", "entities", None),
+         ("escaped", "text", lambda t: _unescape(t) if "\\" in t else t),
+         ("escaped entities", "escaped", html.unescape), ("escaped bare", "escaped entities", None))
+
+
+class _Views:
+    """A text and its VIEWS read in step, a piece at a time. A view has a stream of its own from
+    the first piece in which it differs from its parent (until then it is its parent's text); a
+    piece in which it is its parent's again costs a look at the piece's first words. Markup is
+    taken out of a view's pieces joined: a piece ends before a `<` that no `>` closes in it."""
+
+    def __init__(self, matcher):
+        self.streams = {"text": _Stream(matcher)}
+        self.open_tag = {"bare": "", "escaped bare": ""}
+
+    def _stream(self, name):
+        """The stream that holds view `name` so far (its own, or an ancestor's)."""
+        while name not in self.streams:
+            name = next(parent for view, parent, _ in VIEWS if view == name)
+        return self.streams[name]
+
+    def feed(self, piece):
+        self._before = {name: self._stream(name).tail for name in ("text", *(v for v, _, _ in VIEWS))}
+        out = {"text": (piece, self.streams["text"].feed(piece), self.streams["text"].tail)}
+        for name, parent, how in VIEWS:
+            made, words, tail = out[parent]
+            if how is None:  # markup out: from the last `<` that no `>` closes on, wait for more
+                joined = self.open_tag[name] + made
+                cut = joined.find("<", joined.rfind(">") + 1)
+                cut = len(joined) if cut < 0 else cut
+                view, self.open_tag[name] = TAG.sub("", joined[:cut]), joined[cut:]
+                same = view is made and not self.open_tag[name]
+            else:
+                view = how(made)
+                same = view is made
+            out[name] = self._read(name, parent, view, same, words, tail)
+
+    def _read(self, name, parent, view, same, words, tail):
+        if same and name not in self.streams:
+            return view, words, tail
+        if name not in self.streams:  # the view differs from here on: its text so far is its parent's
+            self.streams[name] = _Stream(self.streams["text"].m, tail=self._before[parent])
+        stream = self.streams[name]
+        if same:
+            stream.same_as(view, words, tail)
+            return view, words, tail
+        return view, stream.feed(view), stream.tail
+
+    def close(self):
+        for name, tag in self.open_tag.items():
+            if tag:
+                self._stream(name).feed(TAG.sub("", tag))
+
+
+class _Matcher:
+    """The runs of the sources (`runs`, a _Runs) found so far in the texts read."""
+
+    def __init__(self, runs):
+        self.runs, self.seen = runs, _Seen(runs.n)
+        self.found = np.zeros(runs.count[runs.n] + 1, dtype=bool)
+
+    def read(self, text, size=1 << 22):
+        """A text: a string, or a Viewed, read with its views."""
+        if not isinstance(text, Viewed):
+            stream = _Stream(self)
+            for piece in _pieces([text], size):
+                stream.feed(piece)
+            return
+        views = _Views(self)
+        for piece in _pieces(text.chunks, size):
+            views.feed(piece)
+        views.close()
 
 
 def found_runs(sources, texts):
-    """For each source ({source_id: raw text}), the passages of it that can be found in `texts`:
-    runs of `measure_words` consecutive words that occur, in order, in one of the texts (case,
-    punctuation and spacing aside), joined where they touch, as sorted [start, end) runs."""
+    """For each source ({source_id: raw text}), the passages of it that can be found in `texts`
+    (strings, or Viewed): runs of `measure_words` consecutive words that occur, in order, in one of
+    the texts (case, punctuation and spacing aside), joined where they touch, as sorted [start, end) runs."""
     n = RULES["measure_words"]
     runs = _Runs(list(sources.values()), n)
-    found, seen = np.zeros(runs.count[n] + 1, dtype=bool), _Seen(n)
+    matcher = _Matcher(runs)
     for text in texts:
-        _found(text, runs, found, seen)
+        matcher.read(text)
+    found = matcher.found
     found[0] = False
     out = {}
     for sid, text in sources.items():
