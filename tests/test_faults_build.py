@@ -23,8 +23,13 @@ REBUILD = "make clean && make"
 
 
 def project_files(root):
-    """Every path of the project but the intermediates: what a command may not write to."""
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if ".work" not in p.relative_to(root).parts)
+    """Every path of the project but the intermediates and the bytecode Python caches of the
+    project's own modules: what a command may not write to."""
+    def cache_of_a_module(p):
+        parts = p.relative_to(root).parts
+        return "__pycache__" in parts and p.suffix == ".pyc" and (p.parent.parent / (p.name.split(".")[0] + ".py")).is_file()
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*")
+                  if ".work" not in p.relative_to(root).parts and not cache_of_a_module(p) and p.name != "__pycache__")
 
 
 def assert_one_clear_failure(out, *names, fix="Fix:"):
