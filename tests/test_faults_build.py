@@ -5,6 +5,7 @@ recorded; the lock survives `make clean`; published files are for everyone; a fa
 build/ as it was."""
 import errno
 import fcntl
+import importlib.util
 import io
 import os
 import re
@@ -23,13 +24,21 @@ REBUILD = "make clean && make"
 
 
 def project_files(root):
-    """Every path of the project but the intermediates and the bytecode Python caches of the
+    """Every path of the project but the intermediates and the bytecode Python writes for the
     project's own modules: what a command may not write to."""
-    def cache_of_a_module(p):
-        parts = p.relative_to(root).parts
-        return "__pycache__" in parts and p.suffix == ".pyc" and (p.parent.parent / (p.name.split(".")[0] + ".py")).is_file()
     return sorted(str(p.relative_to(root)) for p in root.rglob("*")
-                  if ".work" not in p.relative_to(root).parts and not cache_of_a_module(p) and p.name != "__pycache__")
+                  if ".work" not in p.relative_to(root).parts and p.name != "__pycache__" and not python_bytecode(p))
+
+
+def python_bytecode(path):
+    """A .pyc in __pycache__ beside a module whose header is Python's own for that module (magic
+    number, the source's date and size): not a file planted there."""
+    source = path.parent.parent / (path.name.split(".")[0] + ".py")
+    if path.parent.name != "__pycache__" or path.suffix != ".pyc" or not source.is_file():
+        return False
+    head, stat_ = path.read_bytes()[:16], source.stat()
+    return (head[:4] == importlib.util.MAGIC_NUMBER and int.from_bytes(head[8:12], "little") == int(stat_.st_mtime) & 0xFFFFFFFF
+            and int.from_bytes(head[12:16], "little") == stat_.st_size & 0xFFFFFFFF)
 
 
 def assert_one_clear_failure(out, *names, fix="Fix:"):
