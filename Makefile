@@ -13,12 +13,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(call q,$(VENV)/bin/python)
 RUN := $(PY) -m pipeline
+W := .work
 # The build's stages write the bytecode of the pipeline modules (to pipeline/**/__pycache__,
 # ignored by git) even where PYTHONDONTWRITEBYTECODE is set: each of a build's dozen stage
 # processes would otherwise compile every pipeline module it imports again (about 1.4 s of a 9 s
 # fixture build). Other commands (make diff, release, ...) leave the variable as it is.
 $(W)/% build/%: export PYTHONDONTWRITEBYTECODE :=
-W := .work
 # independent stages (sources, then sqlite, site and docs) run side by side
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 LOCK := $(W)/.lock

@@ -536,7 +536,7 @@ class _Views:
         out = {"text": (piece, self.streams["text"].feed(piece), self.streams["text"].tail)}
         for name, parent, how in VIEWS:
             made, words, tail = out[parent]
-            if how is None:  # markup out: from the last `<` that no `>` closes on, wait for more
+            if how is None:  # markup out: from the first `<` after the last `>` on, wait for the next piece
                 joined = self.open_tag[name] + made
                 cut = joined.find("<", joined.rfind(">") + 1)
                 cut = len(joined) if cut < 0 else cut
