@@ -2,8 +2,9 @@
 import math
 from collections import defaultdict
 
-from .layout import CASUALTIES as L, CLAIMED_KEY, MIN_BAR, TICK_DX, WIDTH
+from .layout import CASUALTIES as L, CLAIMED_KEY, MIN_BAR, MOST_ROWS, TICK_DX, WIDTH
 from .read import colours, enum, short_names
+from .selection import largest
 from .svg import el, legend, mark_attrs, num, svg, swatch
 
 
@@ -38,7 +39,13 @@ def casualties(resources, tables):
         groups = defaultdict(list)
         for r in chosen:
             groups[r["event_id"]].append(r)
-        order = sorted(groups, key=lambda ev: (events[ev]["date_start"] or "9999", events[ev]["title"], ev))
+        # a line per figure: too many lines, and the events with the largest figures are drawn
+        largest_low = {ev: max(int(r["count_low"]) for r in rows) for ev, rows in groups.items()}
+        kept = largest({ev: len(rows) for ev, rows in groups.items()}, MOST_ROWS, rank=lambda ev: (-largest_low[ev], ev))
+        drawn = sum(len(groups[ev]) for ev in kept)
+        if drawn < len(chosen):
+            label = f"{label}; {drawn} drawn, of the events with the largest figures"
+        order = sorted(kept, key=lambda ev: (events[ev]["date_start"] or "9999", events[ev]["title"], ev))
         for ev in order:
             event = events[ev]
             parts.append(el("text", {"class": "group-label", "x": L["group_x"], "y": y + L["group_dy"]},
@@ -80,14 +87,15 @@ def casualties(resources, tables):
         for d in range(decades + 1):
             grid.append(el("line", {"class": "grid", "x1": x(10 ** d), "x2": x(10 ** d), "y1": top, "y2": y}))
             grid.append(el("text", {"class": "tick", "x": x(10 ** d) + TICK_DX, "y": top - L["tick_dy"]}, f"{10 ** d:,}"))
-        return svg(name, WIDTH, y + L["bottom"], label, *grid, *parts)
+        return svg(name, WIDTH, y + L["bottom"], label, *grid, *parts), drawn
 
     event_rows = [r for r in rows if r["scope"] == scopes[0]]
     total_rows = [r for r in rows if r["scope"] != scopes[0]]
     keys = [(c, swatch(colour[c])) for c in categories if any(r["category"] == c for r in rows)]
     keys.append(("claimed by a party (hollow)", swatch(CLAIMED_KEY, hollow=True)))
-    return {"event_chart": chart("casualties", event_rows, f"{len(event_rows)} casualty figures of single events"),
-            "total_chart": chart("casualty-totals", total_rows, f"{len(total_rows)} aggregate and conflict-total figures"),
+    event_chart, event_drawn = chart("casualties", event_rows, f"{len(event_rows)} casualty figures of single events")
+    total_chart, total_drawn = chart("casualty-totals", total_rows, f"{len(total_rows)} aggregate and conflict-total figures")
+    return {"event_chart": event_chart, "total_chart": total_chart, "event_drawn": event_drawn, "total_drawn": total_drawn,
             "event_rows": len(event_rows), "total_rows": len(total_rows), "legend": legend(keys),
             "scope_event": scopes[0], "total_scopes": scopes[1:],
             "open": sum(1 for r in rows if not r["count_high"]), "claimed": sum(1 for r in rows if r["claimed_by"])}

@@ -6,7 +6,8 @@ import shapely
 from markupsafe import Markup
 
 from ..places import OUTLINES_SOURCE, country_outlines as place_outlines
-from .layout import MAP as L, MAP_RADIUS, MAP_SWATCH, TICK_DX, WIDTH
+from .layout import MAP as L, MAP_RADIUS, MAP_SWATCH, MOST_MARKS, TICK_DX, WIDTH
+from .selection import largest
 from .svg import el, legend, mark_attrs, num, svg
 
 
@@ -16,7 +17,8 @@ def event_map(tables):
     extent and simplified to about a pixel), a graticule and the places' names."""
     located = sorted((e for e in tables["events"] if e["latitude"]), key=lambda e: (-int(e["where_prec"]), e["event_id"]))
     if not located:
-        return {"chart": "", "located": 0, "places": 0, "outlines": OUTLINES_SOURCE, "legend": "", "grid": L["grid_degrees"]}
+        return {"chart": "", "located": 0, "places": 0, "outlines": OUTLINES_SOURCE, "legend": "", "grid": L["grid_degrees"],
+                "per_place": False, "drawn": 0}
     step, pad, margin = L["grid_degrees"], L["pad_degrees"], L["margin"]
     lats, lons = [float(e["latitude"]) for e in located], [float(e["longitude"]) for e in located]
     south, north = math.floor(min(lats) / step) * step - pad, math.ceil(max(lats) / step) * step + pad
@@ -50,9 +52,20 @@ def event_map(tables):
         p, prec = places[e["place_id"]], int(e["where_prec"])
         # coarse places come first: a point is named after its most precise place
         labelled[(e["latitude"], e["longitude"])] = (p["name"] if prec <= 2 else (p["admin2_name"] or p["admin1_name"] or p["name"]))
-        marks.append(el("circle", {**mark_attrs("events", e["event_id"], f"prec-{prec}"), "cx": x(float(e["longitude"])),
-                                   "cy": y(float(e["latitude"])), "r": MAP_RADIUS[prec], "data-place": e["place_id"]},
-                        el("title", {}, f"{e['title']}\n{p['name']} · where_prec {prec} · {p['coord_source']}")))
+    at_place = Counter(e["place_id"] for e in located)
+    # too many events for a circle each: one circle per place (the places with most events first)
+    kept = largest(dict.fromkeys(at_place, 1), MOST_MARKS, rank=lambda p: (-at_place[p], p)) if len(located) > MOST_MARKS else None
+    for e in located:
+        p, prec = places[e["place_id"]], int(e["where_prec"])
+        if kept is None:
+            marks.append(el("circle", {**mark_attrs("events", e["event_id"], f"prec-{prec}"), "cx": x(float(e["longitude"])),
+                                       "cy": y(float(e["latitude"])), "r": MAP_RADIUS[prec], "data-place": e["place_id"]},
+                            el("title", {}, f"{e['title']}\n{p['name']} · where_prec {prec} · {p['coord_source']}")))
+        elif e["place_id"] in kept:
+            kept.discard(e["place_id"])
+            marks.append(el("circle", {"class": f"place prec-{prec}", "cx": x(float(e["longitude"])), "cy": y(float(e["latitude"])),
+                                       "r": MAP_RADIUS[prec], "data-place": e["place_id"]},
+                            el("title", {}, f"{p['name']}: {at_place[e['place_id']]} events · where_prec {prec} · {p['coord_source']}")))
     labels, taken = [], []
     at = Counter((e["latitude"], e["longitude"]) for e in located)  # the busiest places are named first
     for (lat, lon), name in sorted(labelled.items(), key=lambda kv: (-at[kv[0]], kv[1])):
@@ -65,6 +78,7 @@ def event_map(tables):
     chart = svg("map", WIDTH, height, f"Map of {len(located)} located events", *outlines, *grid, *marks, *labels)
     half = MAP_SWATCH // 2
     return {"chart": chart, "located": len(located), "places": len(labelled), "outlines": OUTLINES_SOURCE, "grid": step,
+            "per_place": len(located) > MOST_MARKS, "drawn": len(marks),
             "legend": legend([(f"where_prec {k}", Markup(f'<svg class="swatch" viewBox="0 0 {MAP_SWATCH} {MAP_SWATCH}" '
                                                          f'width="{MAP_SWATCH}" height="{MAP_SWATCH}">'
                                                          f'<circle class="prec-{k}" cx="{half}" cy="{half}" r="{num(v)}"/></svg>'))

@@ -2,6 +2,12 @@
 scale to the page's width and scroll sideways on a narrow screen rather than shrink)."""
 
 WIDTH = 1100.0  # every chart's viewBox width
+# The front page does not grow with the tables: a chart draws at most MOST_MARKS marks, a list or
+# matrix at most MOST_ROWS rows (MOST_COLUMNS columns); beyond that it draws the groups that
+# matter most, whole, and says how many rows it leaves to the tables view, which pages every row.
+MOST_MARKS = 2000
+MOST_ROWS = 200
+MOST_COLUMNS = 40
 # Tableau 10: distinguishable colours, assigned to enumeration values in schema order.
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
 # Event categories in schema order (violent, organizational, political): red, amber, blue.

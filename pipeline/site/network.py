@@ -3,8 +3,9 @@ import datetime
 from collections import Counter
 
 from ..files import PipelineError
-from .layout import NETWORK as L, WIDTH
+from .layout import MOST_MARKS, MOST_ROWS, NETWORK as L, WIDTH
 from .read import colours, enum
+from .selection import largest
 from .svg import TimeAxis, el, legend, mark_attrs, num, parse_date, svg, swatch
 
 # The relations that change what a group is (lineage), drawn in the network with the pledges;
@@ -43,7 +44,11 @@ def network(resources, tables):
     pledge_types = enum(resources, "pledges", "pledge_type")
     colour = {**colours(pledge_types), **colours(NETWORK_RELATIONS)}
     actors = {a["actor_id"]: a for a in tables["actors"]}
-    edges, undated = edges_of(tables)
+    every_edge, every_undated = edges_of(tables)
+    # too many to draw: the pairs of actors with the most rows between them
+    pairs = Counter((e["source"], e["target"]) for e in every_edge)
+    kept = largest(pairs, MOST_MARKS)
+    edges, undated = [e for e in every_edge if (e["source"], e["target"]) in kept][:MOST_MARKS], every_undated[:MOST_ROWS]
     alignments = enum(resources, "actors", "alignment")
     first_seen = {}
     for e in edges:
@@ -107,8 +112,9 @@ def network(resources, tables):
                                    "stroke": colour[e["kind"]], "fill": "#fff" if e["claimed_by"] else colour[e["kind"]]}))
     chart = svg("network", WIDTH, bottom + L["bottom"], f"{len(edges)} dated pledges and lineage relations between {len(lanes)} actors",
                 *parts)
-    kinds = [k for k in pledge_types + list(NETWORK_RELATIONS) if any(e["kind"] == k for e in edges + undated)]
+    kinds = [k for k in pledge_types + list(NETWORK_RELATIONS) if any(e["kind"] == k for e in every_edge + every_undated)]
     keys = legend([(k, swatch(colour[k], dashed=k in NETWORK_RELATIONS)) for k in kinds])
     other = Counter(r["relation"] for r in tables["relations"] if r["relation"] not in NETWORK_RELATIONS)
-    return {"chart": chart, "legend": keys, "edges": len(edges), "lanes": len(lanes), "undated": undated,
+    return {"chart": chart, "legend": keys, "edges": len(edges), "dated": len(every_edge), "lanes": len(lanes), "undated": undated,
+            "undated_count": len(every_undated),
             "actors": actors, "not_drawn": sorted(other.items())}

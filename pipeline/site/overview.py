@@ -1,8 +1,9 @@
 """The overview chart: per source, the records its quotes support, by table, with its grade."""
 from collections import Counter
 
-from .layout import OVERVIEW as L, WIDTH
+from .layout import MOST_ROWS, OVERVIEW as L, WIDTH
 from .read import colours, enum
+from .selection import largest
 from .svg import el, legend, svg, swatch
 
 
@@ -18,7 +19,9 @@ def overview(resources, tables, quality):
     biggest = max([sum(len(v) for v in r.values()) for r in records.values()] or [1]) or 1
     scale = (WIDTH - L["label_w"] - L["right_w"]) / biggest
     marks, y, rows, cut = [], L["top"], [], L["title_chars"]
-    for source in tables["sources"]:
+    # too many sources for a bar each: those that support the most rows
+    kept = largest(dict.fromkeys(records, 1), MOST_ROWS, rank=lambda s: (-sum(len(v) for v in records[s].values()), s))
+    for source in (s for s in tables["sources"] if s["source_id"] in kept):
         sid = source["source_id"]
         counts = {t: len(records[sid][t]) for t in record_tables}
         total = sum(counts.values())
@@ -36,8 +39,10 @@ def overview(resources, tables, quality):
         rows.append({"source": source, "counts": counts, "total": total, "quotes": quotes[sid],
                      "coverage": quality.get("candidate_coverage", {}).get(sid, {}).get("coverage")})
         y += L["row_h"]
-    chart = svg("overview", WIDTH, y + L["bottom"], "Rows supported by each source's quotes, by table", *marks)
+    shown = "each source" if len(kept) == len(records) else f"the {len(kept)} of {len(records)} sources that support the most"
+    chart = svg("overview", WIDTH, y + L["bottom"], f"Rows supported by {shown}'s quotes, by table", *marks)
     keys = legend([(t, swatch(colour[t])) for t in record_tables])
     counts = [{"table": name, "rows": len(tables[name]), "description": resources[name]["description"]}
               for name in resources]
-    return {"chart": chart, "legend": keys, "sources": rows, "record_tables": record_tables, "counts": counts}
+    return {"chart": chart, "legend": keys, "sources": rows, "sources_count": len(records), "record_tables": record_tables,
+            "counts": counts}

@@ -2,8 +2,9 @@
 import datetime
 from collections import Counter, defaultdict
 
-from .layout import CATEGORY_PALETTE, MIN_BAR, TIMELINE as L, WIDTH
+from .layout import CATEGORY_PALETTE, MIN_BAR, MOST_COLUMNS, MOST_MARKS, MOST_ROWS, TIMELINE as L, WIDTH
 from .read import colours, enum
+from .selection import largest
 from .svg import TimeAxis, el, legend, mark_attrs, pack, parse_date, svg, swatch
 
 
@@ -14,20 +15,26 @@ def timeline(resources, events, names):
     colour = colours(categories, CATEGORY_PALETTE)
     dated = [e for e in events if e["date_start"]]
     undated = sorted((e for e in events if not e["date_start"]), key=lambda e: (names[e["conflict"]], e["title"], e["event_id"]))
-    axis = TimeAxis([parse_date(e["date_start"]) for e in dated] + [parse_date(e["date_end"]) for e in dated if e["date_end"]],
-                    L["left"], WIDTH - L["right"])
     lanes = defaultdict(list)
     for e in dated:
         lanes[e["conflict"]].append(e)
-    order = sorted(lanes, key=lambda c: (min(e["date_start"] for e in lanes[c]), names[c]))
+    # the conflicts with the most events when all would be too many marks (one conflict: its first events)
+    kept = largest({c: len(lane) for c, lane in lanes.items()}, MOST_MARKS)
+    sizes = {c: len(lanes[c]) for c in kept}
+    for c in kept:
+        lanes[c] = sorted(lanes[c], key=lambda e: (e["date_start"], e["date_end"] or "9", e["event_id"]))[:MOST_MARKS]
+    drawn = [e for c in kept for e in lanes[c]]
+    axis = TimeAxis([parse_date(e["date_start"]) for e in drawn] + [parse_date(e["date_end"]) for e in drawn if e["date_end"]],
+                    L["left"], WIDTH - L["right"])
+    order = sorted(kept, key=lambda c: (lanes[c][0]["date_start"], names[c]))
     top, row_h = L["top"], L["row_h"]
     marks, y = [], top
     for conflict in order:
         marks.append(el("text", {"class": "lane-label", "x": L["left"], "y": y + L["text_dy"]},
-                        f"{names[conflict]} ({len(lanes[conflict])})"))
+                        f"{names[conflict]} ({len(lanes[conflict])}{'' if len(lanes[conflict]) == sizes[conflict] else f' of {sizes[conflict]}'})"))
         y += L["lane_label_h"]
         spans = []
-        for e in sorted(lanes[conflict], key=lambda e: (e["date_start"], e["date_end"] or "9", e["event_id"])):
+        for e in lanes[conflict]:
             x0 = axis.x(parse_date(e["date_start"]))
             open_end = not e["date_end"]
             x1 = axis.x1 if open_end else axis.x(parse_date(e["date_end"]) + datetime.timedelta(days=1))
@@ -47,14 +54,17 @@ def timeline(resources, events, names):
                                      "fill": colour[e["event_category"]]},
                             el("title", {}, "\n".join([e["title"]] + notes))))
         y += (max(rows) + 1) * row_h + L["lane_gap"]
-    chart = svg("timeline", WIDTH, y + L["bottom"], f"Timeline of {len(dated)} dated events by conflict",
+    shown = "" if len(drawn) == len(dated) else f"{len(drawn)} of "
+    chart = svg("timeline", WIDTH, y + L["bottom"], f"Timeline of {shown}{len(dated)} dated events by conflict",
                 *axis.ticks(top, y), *marks)
     types = [t for t in enum(resources, "events", "event_type") if any(e["event_type"] == t for e in events)]
-    matrix_conflicts = sorted({e["conflict"] for e in events}, key=lambda c: names[c])
-    cells = Counter((e["event_type"], e["conflict"]) for e in events)
-    matrix = {"types": types, "conflicts": [(c, names[c]) for c in matrix_conflicts],
-              "cells": {t: [cells[(t, c)] for c in matrix_conflicts] for t in types},
+    per_conflict = Counter(e["conflict"] for e in events)
+    columns = sorted(largest(dict.fromkeys(per_conflict, 1), MOST_COLUMNS, rank=lambda c: (-per_conflict[c], c)), key=lambda c: names[c])
+    others = len(per_conflict) - len(columns)
+    cells = Counter((e["event_type"], e["conflict"] if e["conflict"] in columns else "") for e in events)
+    matrix = {"types": types, "conflicts": [(c, names[c]) for c in columns] + ([("", f"{others} other conflicts")] if others else []),
+              "cells": {t: [cells[(t, c)] for c in columns + ([""] if others else [])] for t in types},
               "max": max(cells.values() or [1])}
     keys = legend([(c, swatch(colour[c])) for c in categories])
-    return {"chart": chart, "legend": keys, "dated": len(dated), "undated": undated, "types": types, "matrix": matrix,
-            "names": names}
+    return {"chart": chart, "legend": keys, "dated": len(dated), "drawn": len(drawn), "lanes": len(kept), "conflicts": len(lanes),
+            "undated": undated[:MOST_ROWS], "undated_count": len(undated), "types": types, "matrix": matrix, "names": names}
