@@ -171,7 +171,7 @@ def quote_ok(row, text, policy):
 
 
 def _missing(value):
-    return value is None or value == "" or value != value or str(value) == "<NA>"
+    return value is None or str(value) == "<NA>" or value == "" or value != value  # pandas' NA has no truth value
 
 
 def excerpt_problems(evidence, texts, policies):
