@@ -39,8 +39,9 @@ def overview(resources, tables, quality):
         rows.append({"source": source, "counts": counts, "total": total, "quotes": quotes[sid],
                      "coverage": quality.get("candidate_coverage", {}).get(sid, {}).get("coverage")})
         y += L["row_h"]
-    shown = "each source" if len(kept) == len(records) else f"the {len(kept)} of {len(records)} sources that support the most"
-    chart = svg("overview", WIDTH, y + L["bottom"], f"Rows supported by {shown}'s quotes, by table", *marks)
+    label = ("Rows supported by each source's quotes, by table" if len(kept) == len(records) else
+             f"Rows supported by the quotes of the {len(kept)} of {len(records)} sources that support the most, by table")
+    chart = svg("overview", WIDTH, y + L["bottom"], label, *marks)
     keys = legend([(t, swatch(colour[t])) for t in record_tables])
     counts = [{"table": name, "rows": len(tables[name]), "description": resources[name]["description"]}
               for name in resources]

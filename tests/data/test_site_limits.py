@@ -108,6 +108,7 @@ def test_overview_and_conflicts_list_at_most_the_limit(small):
     resources, tables, quality = small
     out = overview.overview(resources, tables, quality)
     assert len(out["sources"]) == ROWS < out["sources_count"] == len(tables["sources"])
+    assert f"quotes of the {ROWS} of {len(tables['sources'])} sources that support the most" in str(out["chart"])
     out = conflicts.conflicts(tables)
     assert out["shown"] < out["count"] and len(out["rows"]) <= ROWS < out["dyads"]
 
