@@ -84,7 +84,9 @@ def parse(value, field):
         except ValueError:
             pass
         raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
-    if kind == "number":
+    if kind == "number":  # Table Schema's lexical form; float() alone also takes " 1", "1_000" and "infinity"
+        if not re.fullmatch(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?i:nan|[+-]?inf)", value):
+            raise ValueError(f"{value!r} is not a number")
         return float(value)
     return value
 

@@ -74,6 +74,27 @@ def test_a_cell_outside_its_enumeration_fails_naming_file_and_row(package):
     assert "events.csv:2: confidence: 'certain' is not one of" in out.stderr
 
 
+@pytest.mark.parametrize("bad", ["1_000", " 36.2", "36,2", "infinity", "0x1p3", "1e"])
+def test_a_number_float_takes_but_table_schema_does_not_fails_naming_file_and_row(package, bad):
+    rows = list(csv.reader(io.StringIO((package / "events.csv").read_text(), newline="")))
+    at = rows[0].index("latitude")
+    n = next(i for i, r in enumerate(rows) if i and r[at])
+    rows[n][at] = bad
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    (package / "events.csv").write_text(buf.getvalue())
+    rehash(package, "events.csv")
+    out = verify(package)
+    assert out.returncode == 1
+    assert f"events.csv:{n + 1}: latitude: {bad!r} is not a number" in out.stderr
+
+
+@pytest.mark.parametrize("good", ["36.2", "-0.5", "+7", "36.", ".5", "1e-05", "2E3", "NaN", "-INF"])
+def test_the_lexical_forms_of_a_table_schema_number_pass(good):
+    from pipeline.verify import check_cell
+    assert check_cell(good, {"name": "x", "type": "number"}) == []
+
+
 def test_a_dangling_foreign_key_fails(package):
     text = (package / "event_actors.csv").read_text()
     first = text.split("\n")[1]
