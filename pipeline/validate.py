@@ -349,7 +349,7 @@ def markdown(report):
     out += [""] + reliability.markdown(report["reliability"]).rstrip("\n").split("\n")
     fr = report["frictionless"]
     passed = sum(e["success"] for e in report["expectations"])
-    out += ["", "## Validation", "", f"- Frictionless: {'valid' if fr['valid'] else 'INVALID'} ({fr['error_count']} errors)",
+    out += ["", "## Validation", "", f"- Table Schema rules (Frictionless): {'valid' if fr['valid'] else 'INVALID'} ({fr['error_count']} errors)",
             f"- Great Expectations: {passed} of {len(report['expectations'])} expectations met",
             f"- File sizes and hashes: {'all match' if not report['file_checks'] else '; '.join(report['file_checks'])}", ""]
     return "\n".join(out)
