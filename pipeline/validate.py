@@ -64,7 +64,7 @@ def table_schema_problems(package=PACKAGE):
                                    convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                                         strings_can_be_null=False, quoted_strings_can_be_null=False))
         except (OSError, pa.ArrowInvalid) as e:
-            problems.append(f"{path}: cannot be read as CSV ({e})")
+            problems.append(_row_of_bad_width(package / path, path, len(names)) or f"{path}: cannot be read as CSV ({e})")
             continue
         if table.column_names != names:
             problems.append(f"{path}:1: header is {table.column_names}, the schema says {names}")
@@ -113,6 +113,20 @@ def table_schema_problems(package=PACKAGE):
                              for n in _rows(dangling)]
     log.info("table schemas: %d resources, %s", len(resources), "valid" if not problems else "INVALID")
     return problems
+
+
+def _row_of_bad_width(file, path, width):
+    """The first row of a CSV file whose number of cells is not the header's, as a problem line
+    (Arrow's reader says what it expected, not where)."""
+    import csv
+    try:
+        with open(file, newline="", encoding="utf-8") as f:
+            for n, cells in enumerate(csv.reader(f), 1):
+                if len(cells) != width:
+                    return f"{path}:{n}: {len(cells)} cells, the header has {width}" if n > 1 else None
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return None
 
 
 def parquet_checks(package=PACKAGE):

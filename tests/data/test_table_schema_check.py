@@ -37,7 +37,7 @@ BREAKS = {  # resource: (change, what our problem line says after `file:row: `)
     "sources": (lambda rows: rows.append(list(rows[1])), "primary key"),
     "event_actors": (set_cell("actor_id", "no-such-actor"), "actor_id ['no-such-actor'] is not in actors.csv"),
     "conflicts": (lambda rows: rows[0].__setitem__(1, "title"), "header is"),
-    "dyads": (lambda rows: rows[1].append("extra"), ""),
+    "dyads": (lambda rows: rows[1].append("extra"), "cells, the header has"),
     "exports/ucdp-ged": (set_cell("date_start", "20140301"), "date_start: '20140301' is not a date (YYYY-MM-DD)"),
 }
 
@@ -63,7 +63,7 @@ def test_each_break_is_named_with_its_file_and_row(broken):
     for table, (_, says) in BREAKS.items():
         mine = [p for p in problems if p.startswith(f"{table}.csv:")]
         assert len(mine) == 1 and says in mine[0], (table, mine)
-        where = {"sources": None, "conflicts": "1", "dyads": None}.get(table, "2")  # the changed cell is in row 2
+        where = {"sources": None, "conflicts": "1"}.get(table, "2")  # the changed cell is in row 2
         if where:
             assert mine[0].startswith(f"{table}.csv:{where}: "), mine[0]
     assert "repeats row 2" in next(p for p in problems if p.startswith("sources.csv:"))
