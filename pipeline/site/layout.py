@@ -2,8 +2,9 @@
 scale to the page's width and scroll sideways on a narrow screen rather than shrink)."""
 
 WIDTH = 1100.0  # every chart's viewBox width
-# The front page does not grow with the tables: a chart draws at most MOST_MARKS marks, a list or
-# matrix at most MOST_ROWS rows (MOST_COLUMNS columns); beyond that it draws the groups that
+# The front page does not grow with the tables: a chart draws at most MOST_MARKS marks (a casualty
+# chart, one line per figure, MOST_ROWS lines), a list or matrix at most MOST_ROWS rows
+# (MOST_COLUMNS columns); beyond that it draws the groups that
 # matter most, whole, and says how many rows it leaves to the tables view, which pages every row.
 MOST_MARKS = 2000
 MOST_ROWS = 200
